@@ -63,11 +63,13 @@ class OpDistEncoding:
 
     def decode_counts(self, counts: np.ndarray, rng: np.random.Generator) -> Architecture:
         """A uniformly random architecture with exactly ``counts[i]`` blocks of op ``i``."""
-        ops = np.repeat(np.arange(self.dim), counts)
-        if ops.size != self.n_blocks:
+        counts = np.asarray(counts)
+        if counts.shape != (self.dim,) or (counts < 0).any() or counts.sum() != self.n_blocks:
             raise InvalidArchitectureError(
-                f"op counts {list(counts)} sum to {ops.size}, the cell has {self.n_blocks} blocks"
+                f"op counts {counts.tolist()}: expected {self.dim} non-negative integers "
+                f"summing to the cell's {self.n_blocks} blocks"
             )
+        ops = np.repeat(np.arange(self.dim), counts)
         rng.shuffle(ops)
         return Architecture(self.space, tuple(ops.tolist()))
 
@@ -82,7 +84,9 @@ class OpDistEncoding:
         return Architecture(self.space, tuple(ops.tolist()))
 
     def grid_neighbours(self, counts: np.ndarray) -> list[np.ndarray]:
-        """Adjacent grid vertices of ``counts``: one block moved from op i to op j (appendix B).
+        """Adjacent grid vertices of ``counts``: one block moved from op i to op j.
+
+        Seed 000, appendix A.1 (the ANASOD-LS setup) gives the example below.
 
         For N=5, k=3 the neighbours of [1, 1, 3] are [0,1,4], [1,0,4], [0,2,3],
         [2,0,3], [1,2,2] and [2,1,2].

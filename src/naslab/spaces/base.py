@@ -29,6 +29,9 @@ class Architecture:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Architecture is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Architecture is immutable")
+
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Architecture)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from naslab.errors import InvalidArchitectureError
+from naslab.errors import ConfigError, InvalidArchitectureError
 from naslab.spaces.base import Architecture
 
 
@@ -20,9 +20,12 @@ class CategoricalSpace:
 
     def __init__(self, name: str, positions: Sequence[str], choices: Sequence[str]) -> None:
         if not positions or len(choices) < 2:
-            raise ValueError("a categorical space needs at least one position and two choices")
+            raise ConfigError(
+                f"space {name!r} has {len(positions)} positions and {len(choices)} choices; "
+                "a categorical space needs at least one position and two choices"
+            )
         if len(set(choices)) != len(choices) or len(set(positions)) != len(positions):
-            raise ValueError("position and choice names must be unique")
+            raise ConfigError(f"space {name!r}: position and choice names must be unique")
         self.name = name
         self.positions = tuple(positions)
         self.choices = tuple(choices)
@@ -52,10 +55,11 @@ class CategoricalSpace:
             raise InvalidArchitectureError(
                 f"{self.name} architectures have {len(self.positions)} positions, got {len(ops)}"
             )
-        for position, op in zip(self.positions, ops):
+        for position, op in zip(self.positions, ops, strict=True):
             if not 0 <= op < len(self.choices):
                 raise InvalidArchitectureError(
-                    f"position {position}: choice index {op} is out of range 0..{len(self.choices) - 1}"
+                    f"position {position}: choice index {op} is out of range "
+                    f"0..{len(self.choices) - 1}"
                 )
         return Architecture(self, ops)
 
@@ -75,7 +79,7 @@ class CategoricalSpace:
         return Architecture(self, tuple(ops))
 
     def neighbours(self, arch: Architecture) -> list[Architecture]:
-        """All architectures at edit distance 1: one position changed, in position then choice order."""
+        """All architectures at edit distance 1 (one position changed), position-major order."""
         out = []
         for position, current in enumerate(arch.ops):
             for choice in range(len(self.choices)):
@@ -85,7 +89,7 @@ class CategoricalSpace:
         return out
 
     def index(self, arch: Architecture) -> int:
-        return sum(o * r for o, r in zip(arch.ops, self._radix))
+        return sum(o * r for o, r in zip(arch.ops, self._radix, strict=True))
 
     def from_index(self, index: int) -> Architecture:
         if not 0 <= index < len(self):
@@ -103,14 +107,17 @@ class CategoricalSpace:
         names = [t.strip() for t in text.split(",")]
         if len(names) != len(self.positions):
             raise InvalidArchitectureError(
-                f"{text!r}: expected {len(self.positions)} comma-separated choices, got {len(names)}"
+                f"{text!r}: expected {len(self.positions)} comma-separated choices, "
+                f"got {len(names)}"
             )
-        return Architecture(self, tuple(self._lookup(n, p) for n, p in zip(names, self.positions)))
+        ops = tuple(self._lookup(n, p) for n, p in zip(names, self.positions, strict=True))
+        return Architecture(self, ops)
 
     def _lookup(self, choice: str, position: str) -> int:
         try:
             return self._choice_index[choice]
         except KeyError:
             raise InvalidArchitectureError(
-                f"position {position}: unknown choice {choice!r}; allowed: {', '.join(self.choices)}"
+                f"position {position}: unknown choice {choice!r}; "
+                f"allowed: {', '.join(self.choices)}"
             ) from None

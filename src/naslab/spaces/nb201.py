@@ -66,7 +66,7 @@ class NB201Space(CategoricalSpace):
         return "".join(str(o) for o in arch.ops)
 
     def from_op_key(self, key: str) -> Architecture:
-        if len(key) != len(self.positions) or not key.isdigit():
+        if len(key) != len(self.positions) or not (key.isascii() and key.isdigit()):
             raise InvalidArchitectureError(
                 f"op key {key!r}: expected {len(self.positions)} digits 0..{len(self.choices) - 1}"
             )
