@@ -1,8 +1,16 @@
-"""Search strategies behind one ask-tell protocol, registered by name."""
+"""Search strategies behind one ask-tell protocol, registered by name.
 
-from naslab.registry import Registry
-from naslab.strategies.base import Strategy
+Importing a strategy's module registers it; the import order below is the order
+``naslab list`` shows them in.
+"""
 
-STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
+from naslab.strategies import (  # noqa: F401, I001 - order is the listing order
+    random_search,
+    anasod_rs,
+    evolution,
+    local_search,
+    anasod_ls,
+)
+from naslab.strategies.base import STRATEGIES, Strategy
 
 __all__ = ["STRATEGIES", "Strategy"]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from naslab.observation import Observation
+from naslab.registry import Registry
 from naslab.spaces.base import Architecture, SearchSpace
 
 
@@ -49,3 +50,7 @@ class Strategy(ABC):
 
     def _update(self, obs: Observation) -> None:  # noqa: B027 - optional hook
         """Learn from one new observation (after ``history`` and ``best`` include it)."""
+
+
+#: Every strategy, by name; a new strategy is a new class plus one ``@STRATEGIES.register``.
+STRATEGIES: Registry[type[Strategy]] = Registry("strategy")

@@ -1,0 +1,120 @@
+"""The ask-tell contract, checked for every registered strategy (future ones included)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from naslab.benchmarks import TableObjective
+from naslab.spaces import CategoricalSpace
+from naslab.strategies import STRATEGIES, Strategy
+
+NAMES = STRATEGIES.names()
+BUDGET = 150
+
+
+def make(name: str, space, seed: int, budget: int = BUDGET) -> Strategy:
+    return STRATEGIES.get(name)(space, np.random.default_rng(seed), max_queries=budget)
+
+
+def test_the_paper_strategies_are_registered() -> None:
+    assert {"rs", "anasod-rs", "anasod-biased-rs", "re", "ls", "anasod-ls"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n", [1, 3])
+def test_ask_returns_n_valid_architectures(name, n, nb201, c10_mean) -> None:
+    strategy = make(name, nb201, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        archs = strategy.ask(n)
+        assert len(archs) == n
+        for arch in archs:
+            assert arch.space == nb201 and nb201.make(arch.ops) == arch
+        strategy.tell([c10_mean.evaluate(a, rng) for a in archs])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_repeated_asks_before_tell(name, nb201, c10_mean, drive) -> None:
+    strategy = make(name, nb201, seed=1)
+    drive(strategy, c10_mean, 12)
+    pending = strategy.ask(4) + strategy.ask(4) + strategy.ask(4)
+    assert len(pending) == 12
+    assert all(nb201.make(a.ops) == a for a in pending)
+    rng = np.random.default_rng(1)
+    strategy.tell([c10_mean.evaluate(a, rng) for a in reversed(pending)])
+    later = drive(strategy, c10_mean, 40)
+    assert len(later) == 40 and all(nb201.make(a.ops) == a for a in later)
+    assert len(strategy.history) == 12 + 12 + 40
+
+
+def _sequence(name: str, space, objective, drive, seed: int) -> list[str]:
+    strategy = make(name, space, seed)
+    archs = drive(strategy, objective, 30) + drive(strategy, objective, 30, batch=3)
+    return [str(a) for a in archs]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_sequence_different_seed_differs(name, nb201, c10_mean, drive) -> None:
+    first = _sequence(name, nb201, c10_mean, drive, seed=7)
+    assert len(first) == 60
+    assert _sequence(name, nb201, c10_mean, drive, seed=7) == first
+    assert _sequence(name, nb201, c10_mean, drive, seed=8) != first
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_replaying_the_journal_resumes_the_search(name, nb201, cifar10, drive) -> None:
+    """A fresh strategy fed the journal's asks and tells proposes what the original would."""
+    objective = TableObjective(cifar10, noise="sample")
+    original = make(name, nb201, seed=3)
+    rng = np.random.default_rng(3)
+    journal: list[tuple[str, object]] = []
+    for step, sizes in enumerate([(1,), (3,), (2, 2), (1,), (4,), (1, 1, 1)] * 6):
+        asked = []
+        for n in sizes:  # several asks before the results come back
+            archs = original.ask(n)
+            journal.append(("ask", archs))
+            asked += archs
+        if step % 2:  # results arrive in another order than asked
+            asked = asked[::-1]
+        observations = [objective.evaluate(a, rng) for a in asked]
+        original.tell(observations)
+        journal.append(("tell", observations))
+
+    resumed = make(name, nb201, seed=3)
+    for kind, payload in journal:
+        if kind == "ask":
+            assert resumed.ask(len(payload)) == payload
+        else:
+            resumed.tell(payload)
+    assert resumed.ask(5) == original.ask(5)
+    assert resumed.best == original.best
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_finds_good_architectures_on_cifar10(name, nb201, cifar10, c10_mean, drive) -> None:
+    strategy = make(name, nb201, seed=11)
+    drive(strategy, c10_mean, BUDGET)
+    best = strategy.best.arch
+    median = float(np.median(cifar10.mean_error))
+    assert cifar10.true_error(best) < median - 2.5  # median 12.69
+    assert cifar10.percentile(best) < 5.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_works_on_a_user_space(name, toy_space, toy_objective, drive) -> None:
+    strategy = make(name, toy_space, seed=5)
+    archs = drive(strategy, toy_objective, BUDGET)
+    assert all(toy_space.make(a.ops) == a for a in archs)
+    values = [toy_objective.distance(a) for a in archs]
+    assert np.median([toy_objective.distance(a) for a in toy_space.all()]) == 5
+    assert strategy.best.value == min(values) <= 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keeps_answering_once_a_tiny_space_is_exhausted(name, drive, hamming) -> None:
+    tiny = CategoricalSpace("tiny", ["x", "y"], ["a", "b"])
+    strategy = make(name, tiny, seed=2, budget=20)
+    archs = drive(strategy, hamming(tiny, (1, 1)), 20)
+    assert len(archs) == 20 and all(tiny.make(a.ops) == a for a in archs)
+    assert strategy.best.value == 0
