@@ -17,6 +17,7 @@ Two decoders map a simplex point back to an architecture:
 
 from __future__ import annotations
 
+import math
 from math import comb
 
 import numpy as np
@@ -53,13 +54,13 @@ class OpDistEncoding:
         rounded up and the rest down; ties go to the lower operation index. This is
         the closest valid configuration in every l_p norm, p >= 1.
         """
-        m = self.n_blocks * self._check_point(point)
-        floors = np.floor(m)
-        up = int(round(self.n_blocks - floors.sum()))
-        order = np.argsort(-(m - floors), kind="stable")
-        counts = floors.astype(np.int64)
-        counts[order[:up]] += 1
-        return counts
+        m = [self.n_blocks * x for x in self._check_point(point)]
+        floors = [math.floor(x) for x in m]
+        up = self.n_blocks - sum(floors)
+        order = sorted(range(self.dim), key=lambda i: floors[i] - m[i])  # stable: ties by index
+        for i in order[:up]:
+            floors[i] += 1
+        return np.array(floors, dtype=np.int64)
 
     def decode_counts(self, counts: np.ndarray, rng: np.random.Generator) -> Architecture:
         """A uniformly random architecture with exactly ``counts[i]`` blocks of op ``i``."""
@@ -69,18 +70,21 @@ class OpDistEncoding:
                 f"op counts {counts.tolist()}: expected {self.dim} non-negative integers "
                 f"summing to the cell's {self.n_blocks} blocks"
             )
-        ops = np.repeat(np.arange(self.dim), counts)
+        return self._place(counts.tolist(), rng)
+
+    def _place(self, counts: list[int], rng: np.random.Generator) -> Architecture:
+        """Put ``counts[i]`` blocks of op ``i`` on the positions in uniformly random order."""
+        ops = [op for op, count in enumerate(counts) for _ in range(count)]
         rng.shuffle(ops)
-        return Architecture(self.space, tuple(ops.tolist()))
+        return Architecture(self.space, tuple(ops))
 
     def decode_rounding(self, point: np.ndarray, rng: np.random.Generator) -> Architecture:
         """Decoder (a): round ``point`` to the grid by eq. (1), then place the ops at random."""
-        return self.decode_counts(self.round_to_grid(point), rng)
+        return self._place(self.round_to_grid(point).tolist(), rng)
 
     def decode_categorical(self, point: np.ndarray, rng: np.random.Generator) -> Architecture:
         """Decoder (b), eq. (2): every block draws its op independently from Cat(p~)."""
-        p = self._check_point(point)
-        ops = rng.choice(self.dim, size=self.n_blocks, p=p / p.sum())
+        ops = rng.choice(self.dim, size=self.n_blocks, p=self._check_point(point))
         return Architecture(self.space, tuple(ops.tolist()))
 
     def grid_neighbours(self, counts: np.ndarray) -> list[np.ndarray]:
@@ -102,11 +106,13 @@ class OpDistEncoding:
                     out.append(moved)
         return out
 
-    def _check_point(self, point: np.ndarray) -> np.ndarray:
-        p = np.asarray(point, dtype=float)
-        if p.shape != (self.dim,) or not np.isfinite(p).all() or (p < 0).any() or p.sum() <= 0:
+    def _check_point(self, point: np.ndarray) -> list[float]:
+        """``point`` normalised to sum 1, as a list (plain floats: this runs once per query)."""
+        p = np.asarray(point, dtype=float).tolist()
+        total = sum(p) if isinstance(p, list) and len(p) == self.dim else float("nan")
+        if not (0 < total < math.inf) or min(p) < 0:
             raise InvalidArchitectureError(
                 f"an op-distribution point has {self.dim} non-negative entries summing to 1, "
                 f"got {point!r}"
             )
-        return p / p.sum()
+        return [x / total for x in p]
