@@ -68,8 +68,12 @@ class TabularBenchmark:
     # --- ground truth -------------------------------------------------------------------
     @cached_property
     def mean_error(self) -> np.ndarray:
-        """Seed-mean validation error (percent) of every architecture, in index order."""
-        return 100.0 - np.nanmean(self.val_acc, axis=1)
+        """Seed-mean validation error (percent) of every architecture, in index order.
+
+        Rounded to 1e-9 so that architectures with equal recorded accuracies tie exactly
+        (summation order would otherwise split them in the last bits).
+        """
+        return np.round(100.0 - np.nanmean(self.val_acc, axis=1), 9)
 
     @cached_property
     def _sorted_errors(self) -> np.ndarray:
