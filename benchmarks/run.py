@@ -1,0 +1,96 @@
+"""Performance benchmarks of naslab; results are recorded in BENCHMARKS.md.
+
+Run from the repository root: ``python benchmarks/run.py`` (add ``--quick`` to skip the main job).
+Measures
+  * per-query overhead (ask + tell, no evaluation) of every registered strategy on NB201,
+    averaged over full 300-query searches (goal: RS / RE / LS <= 50 µs, ANASOD <= 200 µs);
+  * the embedded NB201 table's load time (goal < 1 s);
+  * wall time and peak memory of the default main job, ``naslab run`` (goal < 60 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from naslab.benchmarks import TableObjective, load_benchmark
+from naslab.benchmarks.embedded import load_embedded_nb201
+from naslab.strategies import STRATEGIES
+
+QUERIES = 300
+SEEDS = 5
+
+
+def strategy_overhead_us(name: str, objective: TableObjective) -> float:
+    """Mean seconds of ask(1) + tell(1) per query over SEEDS searches of QUERIES queries, in µs.
+
+    Observations are precomputed per architecture so only the strategy's own work is timed.
+    """
+    cache: dict = {}
+    noise = np.random.default_rng(0)
+    total = 0.0
+    for seed in range(SEEDS):
+        strategy = STRATEGIES.get(name)(objective.space, np.random.default_rng(seed),
+                                        max_queries=QUERIES)
+        for _ in range(QUERIES):
+            start = time.perf_counter()
+            (arch,) = strategy.ask(1)
+            total += time.perf_counter() - start
+            obs = cache.get(arch) or cache.setdefault(arch, objective.evaluate(arch, noise))
+            start = time.perf_counter()
+            strategy.tell([obs])
+            total += time.perf_counter() - start
+    return 1e6 * total / (SEEDS * QUERIES)
+
+
+def load_time_s(repeats: int = 5) -> float:
+    """Best-of-``repeats`` seconds to load the embedded cifar10 table from disk."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        load_embedded_nb201("cifar10")
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main_job() -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of ``naslab run`` (its defaults) in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        command = [sys.executable, "-m", "naslab", "run", "--out", f"{tmp}/run", "--no-progress"]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak_kib / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the main job")
+    args = parser.parse_args()
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    print(f"embedded NB201 cifar10 load: {load_time_s():.3f} s (goal < 1 s)")
+    objective = TableObjective(load_benchmark("nb201", "cifar10"), noise="sample")
+    print(f"per-query overhead, ask(1) + tell(1), mean over {SEEDS} x {QUERIES} queries:")
+    for entry in STRATEGIES:
+        goal = 200 if entry.name.startswith("anasod") else 50
+        print(f"  {entry.name:<18} {strategy_overhead_us(entry.name, objective):8.1f} µs "
+              f"(goal <= {goal} µs)")
+    if not args.quick:
+        wall, peak = main_job()
+        print(f"main job `naslab run` (defaults): {wall:.1f} s wall, {peak:.0f} MiB peak RSS "
+              "(goal < 60 s)")
+
+
+if __name__ == "__main__":
+    main()

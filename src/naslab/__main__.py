@@ -1,0 +1,5 @@
+"""``python -m naslab`` runs the CLI."""
+
+from naslab.cli import main
+
+main()
