@@ -25,6 +25,10 @@ class UnknownNameError(NaslabError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, list[str]]]:
+        # so the error survives the trip back from a worker process
+        return (UnknownNameError, (self.kind, self.name, self.valid))
+
 
 class InvalidArchitectureError(NaslabError, ValueError):
     """An architecture string or op vector that does not belong to its space."""

@@ -1,0 +1,91 @@
+"""Run tasks in a pool of spawned worker processes (``concurrent.futures``).
+
+Workers are started with the ``spawn`` method on every platform, so tasks and
+task functions must be picklable and each worker opens its own resources (a
+study's workers each open their own journal connection). Progress travels
+through one shared counter that the caller polls, which is cheaper than a
+queue message per evaluation. A worker whose caller dies (e.g. ``kill -9``)
+exits at once instead of writing on while the user resumes the run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from multiprocessing.connection import wait as wait_for_sentinels
+from typing import Any
+
+from naslab.errors import ConfigError
+from naslab.execution.base import Progress, R, T, TaskFn
+
+POLL_S = 0.2
+
+_counter: Any = None  # per worker process: the shared progress counter, set by _initialise
+
+
+def _initialise(counter: Any) -> None:
+    global _counter
+    _counter = counter
+    parent = mp.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    """Block until the parent process ends, then end this worker immediately."""
+    wait_for_sentinels([parent_sentinel])
+    os._exit(1)
+
+
+def _report(n: int) -> None:
+    with _counter.get_lock():
+        _counter.value += n
+
+
+def _call(fn: TaskFn[T, R], task: T) -> R:
+    return fn(task, _report)
+
+
+class ProcessExecutor:
+    """Runs tasks in ``workers`` spawned processes, at most one task per process at a time."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ConfigError(f"workers must be at least 1, got {workers}")
+        self.workers = workers
+
+    def run(self, fn: TaskFn[T, R], tasks: Sequence[T], on_progress: Progress) -> list[R]:
+        if not tasks:
+            return []
+        context = mp.get_context("spawn")
+        counter = context.Value("q", 0)
+        with ProcessPoolExecutor(
+            max_workers=min(self.workers, len(tasks)),
+            mp_context=context,
+            initializer=_initialise,
+            initargs=(counter,),
+        ) as pool:
+            futures = [pool.submit(_call, fn, task) for task in tasks]
+            try:
+                self._wait(futures, counter, on_progress)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        return [future.result() for future in futures]
+
+    @staticmethod
+    def _wait(futures: list[Future[R]], counter: Any, on_progress: Progress) -> None:
+        """Forward the counter to ``on_progress`` until all tasks end; re-raise the first error."""
+        reported = 0
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_EXCEPTION)
+            value = counter.value
+            if value > reported:
+                on_progress(value - reported)
+                reported = value
+            for future in done:
+                future.result()

@@ -1,0 +1,305 @@
+"""What a study runs: one frozen, validated, serialisable configuration.
+
+A study is the grid strategies x datasets x seeds, each cell a *trial* that
+searches one benchmark table under a query and/or cost budget. The config is
+stored in the run's journal, so ``naslab resume`` needs nothing but the folder.
+Every setting is checked up front and a bad one raises a one-line
+:class:`~naslab.errors.ConfigError` (or :class:`~naslab.errors.UnknownNameError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from naslab.benchmarks import BENCHMARKS, NOISE_MODES, canonical_dataset
+from naslab.errors import ConfigError
+from naslab.spaces import SPACES
+from naslab.strategies import STRATEGIES
+
+#: Arguments the runner passes to every strategy itself; ``strategy_params`` may not set them.
+RUNNER_ARGUMENTS = ("space", "rng", "max_queries")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """A study: every strategy on every dataset with every seed, under one budget.
+
+    A trial stops after ``max_queries`` evaluations or once its cumulative cost
+    (simulated GPU-seconds) reaches ``max_cost``, whichever comes first; either
+    budget may be ``None`` but not both. ``batch_size`` architectures are asked
+    per ``ask()``; ``workers`` trials run in parallel processes (results do not
+    depend on it). ``strategy_params`` maps a strategy name to extra keyword
+    arguments of its constructor.
+    """
+
+    space: str = "nb201"
+    benchmark: str = "nb201"
+    datasets: tuple[str, ...] = ("cifar10",)
+    strategies: tuple[str, ...] = ("rs", "anasod-rs", "anasod-biased-rs", "re", "ls", "anasod-ls")
+    seeds: int = 10
+    first_seed: int = 0
+    max_queries: int | None = 300
+    max_cost: float | None = None
+    noise: str = "sample"
+    batch_size: int = 1
+    workers: int = 1
+    strategy_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.first_seed, self.first_seed + self.seeds))
+
+    @property
+    def trials(self) -> list[tuple[str, str, int]]:
+        """Every (strategy, dataset, seed), in config order."""
+        return [
+            (s, d, seed) for s in self.strategies for d in self.datasets for seed in self.seed_list
+        ]
+
+    # --- validation ----------------------------------------------------------------------
+    def validated(self) -> StudyConfig:
+        """This config with canonical names, or a one-line error naming the bad setting.
+
+        Benchmarks are not loaded here (that is slow); the runner does it before
+        it creates anything on disk.
+        """
+        values = {name: check(name, getattr(self, name)) for name, check in _CHECKS.items()}
+        values["space"] = SPACES.canonical(values["space"])
+        spec = values["benchmark"].strip()
+        if not spec:
+            raise ConfigError("benchmark must not be empty; give a registered name or a path")
+        if spec in BENCHMARKS:
+            values["benchmark"] = BENCHMARKS.canonical(spec)
+        else:  # an absolute path, so a resume may start from another folder
+            values["benchmark"] = str(Path(spec).expanduser().resolve())
+        values["datasets"] = _unique("datasets", [canonical_dataset(d) for d in values["datasets"]])
+        values["strategies"] = _unique(
+            "strategies", [STRATEGIES.canonical(s) for s in values["strategies"]]
+        )
+        for name in ("seeds", "batch_size", "workers"):
+            if values[name] < 1:
+                raise ConfigError(f"{name} must be at least 1, got {values[name]}")
+        if values["first_seed"] < 0:
+            raise ConfigError(f"first_seed must be >= 0, got {values['first_seed']}")
+        if values["max_queries"] is None and values["max_cost"] is None:
+            raise ConfigError("the study needs a budget: set max_queries and/or max_cost")
+        if values["max_queries"] is not None and values["max_queries"] < 1:
+            raise ConfigError(f"max_queries must be at least 1, got {values['max_queries']}")
+        cost = values["max_cost"]
+        if cost is not None and not (cost > 0 and math.isfinite(cost)):
+            raise ConfigError(f"max_cost must be a positive finite number, got {cost}")
+        values["noise"] = values["noise"].strip().lower()
+        if values["noise"] not in NOISE_MODES:
+            raise ConfigError(
+                f"unknown noise mode {values['noise']!r}; valid: {', '.join(NOISE_MODES)}"
+            )
+        values["strategy_params"] = _validated_params(
+            values["strategy_params"], values["strategies"]
+        )
+        return StudyConfig(**values)
+
+    # --- (de)serialisation ---------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values: tuples as lists, nested dicts."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["datasets"], out["strategies"] = list(self.datasets), list(self.strategies)
+        out["strategy_params"] = {k: dict(v) for k, v in self.strategy_params.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StudyConfig:
+        """A config from plain values; missing keys take their defaults.
+
+        Unknown keys and values of the wrong type raise :class:`ConfigError`;
+        names and ranges are checked by :meth:`validated`.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a study config must be a mapping of settings, got {data!r}")
+        unknown = sorted(set(data) - set(_CHECKS))
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise ConfigError(f"unknown config key(s) {names}; valid: {', '.join(_CHECKS)}")
+        return cls(**{key: _CHECKS[key](key, value) for key, value in data.items()})
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> StudyConfig:
+        """Read a ``.toml`` or ``.yaml``/``.yml`` file of settings.
+
+        TOML has no null: write ``max_queries = "none"`` to lift the query budget.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in {".toml", ".yaml", ".yml"}:
+            raise ConfigError(f"config file {path} must end in .toml, .yaml or .yml")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise ConfigError(f"cannot read config file {path}: {reason}") from None
+        try:
+            data = _parse_toml(text) if suffix == ".toml" else _parse_yaml(text)
+        except ValueError as exc:  # tomllib/yaml errors are ValueError subclasses here
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(f"config file {path} is not valid {suffix[1:]}: {reason}") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"config file {path} must hold a mapping of settings")
+        return cls.from_dict(data)
+
+
+# --- parsing helpers ---------------------------------------------------------------------
+def _parse_toml(text: str) -> Any:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def _parse_yaml(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc).replace("\n", " ")) from None
+
+
+# --- per-key type checks (shared by from_dict and validated) --------------------------------
+def _type_error(key: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"config key {key!r} must be {expected}, got {value!r}")
+
+
+def _as_str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error(key, "a string", value)
+    return value
+
+
+def _as_names(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _type_error(key, "a name or a list of names", value)
+    if not value:
+        raise ConfigError(f"config key {key!r} must name at least one entry")
+    return tuple(value)
+
+
+def _as_int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _type_error(key, "an integer", value)
+    return int(value)
+
+
+def _as_float(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _type_error(key, "a number", value)
+    return float(value)
+
+
+def _optional(check: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    """``check`` that also accepts None (or the string "none", since TOML has no null)."""
+
+    def checked(key: str, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+            return None
+        return check(key, value)
+
+    return checked
+
+
+def _as_params(key: str, value: Any) -> dict[str, dict[str, Any]]:
+    expected = "a mapping of strategy name -> mapping of constructor arguments"
+    if not isinstance(value, Mapping):
+        raise _type_error(key, expected, value)
+    out = {}
+    for name, kwargs in value.items():
+        if not isinstance(name, str) or not isinstance(kwargs, Mapping):
+            raise _type_error(key, expected, value)
+        if not all(isinstance(k, str) for k in kwargs):
+            raise _type_error(key, expected, value)
+        try:
+            json.dumps(dict(kwargs), allow_nan=False)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"config key {key!r}: arguments of {name!r} must be plain JSON values "
+                f"(numbers, strings, lists, mappings), got {dict(kwargs)!r}"
+            ) from None
+        out[name] = dict(kwargs)
+    return out
+
+
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "space": _as_str,
+    "benchmark": _as_str,
+    "datasets": _as_names,
+    "strategies": _as_names,
+    "seeds": _as_int,
+    "first_seed": _as_int,
+    "max_queries": _optional(_as_int),
+    "max_cost": _optional(_as_float),
+    "noise": _as_str,
+    "batch_size": _as_int,
+    "workers": _as_int,
+    "strategy_params": _as_params,
+}
+
+
+def _unique(key: str, names: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{key} lists {name!r} twice (names are compared after aliases)")
+        seen.add(name)
+    return tuple(names)
+
+
+def _validated_params(
+    params: Mapping[str, Mapping[str, Any]], strategies: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """Canonical strategy names, each with keyword arguments its constructor accepts."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, kwargs in params.items():
+        canonical = STRATEGIES.canonical(name)
+        if canonical not in strategies:
+            raise ConfigError(
+                f"strategy_params for {name!r}, which is not in the study's strategies "
+                f"({', '.join(strategies)})"
+            )
+        if canonical in out:
+            raise ConfigError(f"strategy_params lists {canonical!r} twice")
+        reserved = sorted(set(kwargs) & set(RUNNER_ARGUMENTS))
+        if reserved:
+            raise ConfigError(
+                f"strategy_params for {canonical!r} may not set {', '.join(reserved)}: "
+                "the runner passes those itself"
+            )
+        accepted = _keyword_parameters(STRATEGIES.get(canonical))
+        if accepted is not None:
+            unknown = sorted(set(kwargs) - accepted)
+            if unknown:
+                valid = ", ".join(sorted(accepted - set(RUNNER_ARGUMENTS))) or "none"
+                raise ConfigError(
+                    f"strategy {canonical!r} takes no argument(s) {', '.join(map(repr, unknown))}; "
+                    f"valid: {valid}"
+                )
+        out[canonical] = dict(kwargs)
+    return out
+
+
+def _keyword_parameters(factory: Callable[..., Any]) -> set[str] | None:
+    """Names ``factory`` accepts as keywords, or None when it takes ``**kwargs``."""
+    parameters = inspect.signature(factory).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in parameters if p.kind in kinds}

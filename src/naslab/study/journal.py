@@ -1,0 +1,229 @@
+"""The run's journal: one SQLite file that records the config and every evaluation.
+
+``journal.sqlite`` holds three tables: ``meta`` (config as JSON, naslab
+version, creation time, schema version), ``trials`` (strategy, dataset, seed,
+status) and ``evaluations`` (one row per evaluation, keyed by strategy,
+dataset, seed and step). Each evaluation is committed as soon as it completes,
+in WAL mode with ``synchronous=NORMAL``: a process killed at any moment loses
+at most the evaluation in flight and leaves a consistent file (an OS crash may
+lose the last few commits, which a resume simply redoes). Parallel workers
+each open their own connection; the busy timeout serialises their writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from naslab import __version__
+from naslab.errors import RunFolderError
+from naslab.study.config import StudyConfig
+
+if TYPE_CHECKING:  # pandas is imported when a table is read: workers never need it
+    import pandas as pd
+
+JOURNAL_FILE = "journal.sqlite"
+CONFIG_COPY = "config.json"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 60.0
+EVALUATION_COLUMNS = (
+    "strategy", "dataset", "seed", "step", "batch", "arch", "value", "cost", "wall_time"
+)
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE trials (
+    strategy TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    PRIMARY KEY (strategy, dataset, seed)
+);
+CREATE TABLE evaluations (
+    strategy TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
+    step INTEGER NOT NULL, batch INTEGER NOT NULL, arch TEXT NOT NULL,
+    value REAL, cost REAL, metrics TEXT NOT NULL, wall_time REAL NOT NULL,
+    PRIMARY KEY (strategy, dataset, seed, step)
+) WITHOUT ROWID;
+"""
+class Evaluation(NamedTuple):
+    """One journaled evaluation of a trial (``metrics`` still as its JSON text).
+
+    A named tuple, not a dataclass: one is built per evaluation and it is the
+    row's tail as inserted.
+    """
+
+    step: int
+    batch: int
+    arch: str
+    value: float
+    cost: float
+    metrics: str
+    wall_time: float
+
+
+_TRIAL_KEY = ("strategy", "dataset", "seed")
+_INSERT = (
+    f"INSERT INTO evaluations ({', '.join(_TRIAL_KEY + Evaluation._fields)}) "
+    f"VALUES ({', '.join('?' * (len(_TRIAL_KEY) + len(Evaluation._fields)))})"
+)
+
+
+def journal_path(run_dir: Path) -> Path:
+    return Path(run_dir) / JOURNAL_FILE
+
+
+def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode: every INSERT is its own committed transaction."""
+    uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rw'}"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def create_journal(run_dir: Path, config: StudyConfig) -> None:
+    """Write a fresh journal of ``config`` (validated) and a readable copy into ``run_dir``."""
+    path = journal_path(run_dir)
+    config_json = json.dumps(config.to_dict(), sort_keys=False)
+    meta = {
+        "schema_version": str(SCHEMA_VERSION),
+        "naslab_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": config_json,
+    }
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("BEGIN")
+        for statement in _SCHEMA.strip().split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        conn.executemany(
+            "INSERT INTO trials (strategy, dataset, seed) VALUES (?, ?, ?)", config.trials
+        )
+        conn.execute("COMMIT")
+    (Path(run_dir) / CONFIG_COPY).write_text(
+        json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+class Journal:
+    """A connection to an existing run's journal (one per process)."""
+
+    def __init__(self, run_dir: Path, *, read_only: bool = False) -> None:
+        self.run_dir = Path(run_dir)
+        path = journal_path(self.run_dir)
+        if not path.is_file():
+            raise RunFolderError(f"{self.run_dir} is not a naslab run folder (no {JOURNAL_FILE})")
+        try:
+            self._conn = _connect(path, read_only=read_only)
+            meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise RunFolderError(f"{path} is not a readable naslab journal: {exc}") from None
+        if meta.get("schema_version") != str(SCHEMA_VERSION) or "config" not in meta:
+            self._conn.close()
+            raise RunFolderError(
+                f"{path} has journal schema {meta.get('schema_version')!r}; "
+                f"this naslab reads schema {SCHEMA_VERSION}"
+            )
+        self.meta = meta
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading -------------------------------------------------------------------------
+    def config(self) -> StudyConfig:
+        return StudyConfig.from_dict(json.loads(self.meta["config"]))
+
+    def statuses(self) -> dict[tuple[str, str, int], str]:
+        rows = self._conn.execute("SELECT strategy, dataset, seed, status FROM trials")
+        return {(s, d, seed): status for s, d, seed, status in rows}
+
+    def count(self) -> int:
+        """Number of journaled evaluations."""
+        return self._conn.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+
+    def evaluations(self, strategy: str, dataset: str, seed: int) -> list[Evaluation]:
+        """The trial's journaled evaluations in step order."""
+        rows = self._conn.execute(
+            "SELECT step, batch, arch, value, cost, metrics, wall_time FROM evaluations "
+            "WHERE strategy = ? AND dataset = ? AND seed = ? ORDER BY step",
+            (strategy, dataset, seed),
+        )
+        nan = float("nan")  # SQLite stores NaN as NULL
+        return [
+            Evaluation(step, batch, arch, nan if value is None else value,
+                       nan if cost is None else cost, metrics, wall_time)
+            for step, batch, arch, value, cost, metrics, wall_time in rows
+        ]
+
+    def rows(self) -> list[tuple]:
+        """Every evaluation as a tuple of :data:`EVALUATION_COLUMNS` plus its metrics JSON."""
+        columns = ", ".join(EVALUATION_COLUMNS)
+        return self._conn.execute(f"SELECT {columns}, metrics FROM evaluations").fetchall()
+
+    # --- writing -------------------------------------------------------------------------
+    def append(self, strategy: str, dataset: str, seed: int, evaluation: Evaluation) -> None:
+        """Journal and commit one evaluation."""
+        try:
+            self._conn.execute(_INSERT, (strategy, dataset, seed, *evaluation))
+        except sqlite3.IntegrityError:
+            raise RunFolderError(
+                f"{self.run_dir}: step {evaluation.step} of trial {strategy}/{dataset}/seed {seed} "
+                "is already journaled; is another naslab process running on this folder?"
+            ) from None
+
+    def mark_done(self, strategy: str, dataset: str, seed: int) -> None:
+        self._conn.execute(
+            "UPDATE trials SET status = 'done' WHERE strategy = ? AND dataset = ? AND seed = ?",
+            (strategy, dataset, seed),
+        )
+
+
+@contextmanager
+def _reading(run_dir: Path) -> Iterator[Journal]:
+    journal = Journal(run_dir, read_only=True)
+    try:
+        yield journal
+    finally:
+        journal.close()
+
+
+def read_config(run_dir: Path) -> StudyConfig:
+    """The config a run folder was created with."""
+    with _reading(run_dir) as journal:
+        return journal.config()
+
+
+def read_evaluations(run_dir: Path) -> pd.DataFrame:
+    """Every journaled evaluation as a tidy table, one row per evaluation.
+
+    Rows are ordered by strategy and dataset (in config order), seed and step.
+    Columns: strategy, dataset, seed, step, batch (index of the ``ask`` call),
+    arch (canonical string), value (minimised; NaN where an evaluation failed),
+    cost (simulated seconds), wall_time (seconds the trial had run when the
+    evaluation was journaled; a resumed trial goes on from its last journaled
+    time), then one column per metric the objective reported (``val_acc``, ...).
+    """
+    import pandas as pd
+
+    with _reading(run_dir) as journal:
+        config = journal.config()
+        rows = journal.rows()
+    strategy_rank = {name: i for i, name in enumerate(config.strategies)}
+    dataset_rank = {name: i for i, name in enumerate(config.datasets)}
+    rows.sort(key=lambda r: (strategy_rank[r[0]], dataset_rank[r[1]], r[2], r[3]))
+    frame = pd.DataFrame([row[:-1] for row in rows], columns=list(EVALUATION_COLUMNS))
+    frame = frame.astype({"seed": "int64", "step": "int64", "batch": "int64",
+                          "value": "float64", "cost": "float64", "wall_time": "float64"})
+    metrics = pd.DataFrame.from_records([json.loads(row[-1]) for row in rows], index=frame.index)
+    return pd.concat([frame, metrics.drop(columns=frame.columns, errors="ignore")], axis=1)

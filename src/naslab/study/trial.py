@@ -1,0 +1,138 @@
+"""One trial: a strategy searching one benchmark with one seed, journaling as it goes.
+
+The same loop runs a fresh trial and resumes an interrupted one: it recreates
+the strategy from the seed, asks with the same batch sizes, and wherever the
+journal already holds step ``t`` it checks the proposal matches and tells the
+journaled result instead of evaluating again. Because a strategy's state is a
+function of its seed and what it was told (DESIGN.md), the resumed trial ends
+with exactly the journal an uninterrupted one would have written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from naslab.benchmarks import BENCHMARKS, TableObjective, load_benchmark
+from naslab.errors import NaslabError
+from naslab.observation import Observation
+from naslab.strategies import STRATEGIES
+from naslab.study.config import StudyConfig
+from naslab.study.journal import Evaluation, Journal
+from naslab.study.seeding import StepNoise, strategy_rng
+
+Report = Callable[[int], None]
+_METRICS_JSON = json.JSONEncoder(default=float)  # numpy scalars -> float; reused: dumps() is slower
+
+#: Objectives built by this process, by (benchmark spec, dataset, noise): loading a table
+#: and indexing it takes ~0.3 s, so each process does it once. Registered benchmarks ship
+#: with naslab and stay cached; tables read from the user's files are dropped when a study
+#: ends (the files may change). Worker processes fill their own cache.
+_OBJECTIVES: dict[tuple[str, str, str], TableObjective] = {}
+
+
+def cached_objective(spec: str, dataset: str, noise: str) -> TableObjective:
+    key = (spec, dataset, noise)
+    if key not in _OBJECTIVES:
+        _OBJECTIVES[key] = TableObjective(load_benchmark(spec, dataset), noise)  # type: ignore[arg-type]
+    return _OBJECTIVES[key]
+
+
+def forget_file_objectives() -> None:
+    """Drop the cached objectives of benchmarks read from files."""
+    for key in [k for k in _OBJECTIVES if k[0] not in BENCHMARKS]:
+        del _OBJECTIVES[key]
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """Everything a worker process needs to run one trial (all picklable)."""
+
+    run_dir: str
+    config: StudyConfig
+    strategy: str
+    dataset: str
+    seed: int
+
+
+def run_trial(task: TrialTask, report: Report) -> int:
+    """Run (or finish) one trial; ``report(n)`` is called after each new evaluation.
+
+    Returns the number of evaluations made by this call. The trial stops after
+    ``max_queries`` evaluations or right after the evaluation whose cost makes
+    the cumulative cost reach ``max_cost`` (that evaluation counts, the rest of
+    its batch is not evaluated).
+    """
+    config = task.config
+    objective = cached_objective(config.benchmark, task.dataset, config.noise)
+    strategy = STRATEGIES.get(task.strategy)(
+        objective.space,
+        strategy_rng(task.seed, task.strategy, task.dataset),
+        max_queries=config.max_queries,
+        **config.strategy_params.get(task.strategy, {}),
+    )
+    noise = StepNoise(task.seed, task.dataset)
+    trial = (task.strategy, task.dataset, task.seed)
+    with Journal(Path(task.run_dir)) as journal:
+        journaled = {e.step: e for e in journal.evaluations(*trial)}
+        elapsed = max((e.wall_time for e in journaled.values()), default=0.0)
+        started = time.perf_counter()
+        step = batch = new = 0
+        total_cost = 0.0
+        while not _spent(config, step, total_cost):
+            size = config.batch_size
+            if config.max_queries is not None:
+                size = min(size, config.max_queries - step)
+            told = []
+            for arch in strategy.ask(size):
+                text = str(arch)
+                past = journaled.pop(step, None)
+                if past is not None:
+                    _check_replay(task, past, step, batch, text)
+                    obs = Observation(arch, past.value, past.cost,
+                                      MappingProxyType(json.loads(past.metrics)))
+                else:
+                    obs = objective.evaluate(arch, noise.at(step))
+                    wall = elapsed + time.perf_counter() - started
+                    metrics = _METRICS_JSON.encode(dict(obs.metrics))
+                    record = Evaluation(step, batch, text, obs.value, obs.cost, metrics, wall)
+                    journal.append(*trial, record)
+                    new += 1
+                    report(1)
+                told.append(obs)
+                step += 1
+                total_cost += obs.cost
+                if _spent(config, step, total_cost):
+                    break
+            strategy.tell(told)
+            batch += 1
+        if journaled:
+            raise NaslabError(
+                f"{task.run_dir}: trial {_name(task)} has {len(journaled)} journaled evaluations "
+                "beyond its budget; the journal does not match its config"
+            )
+        journal.mark_done(*trial)
+    return new
+
+
+def _spent(config: StudyConfig, step: int, cost: float) -> bool:
+    return (config.max_queries is not None and step >= config.max_queries) or (
+        config.max_cost is not None and cost >= config.max_cost
+    )
+
+
+def _check_replay(task: TrialTask, past: Evaluation, step: int, batch: int, arch: str) -> None:
+    if past.arch != arch or past.batch != batch:
+        raise NaslabError(
+            f"{task.run_dir}: cannot resume trial {_name(task)}: at step {step} the strategy "
+            f"proposes {arch} (batch {batch}) but the journal holds {past.arch} "
+            f"(batch {past.batch}); the journal was written by another naslab version or strategy"
+        )
+
+
+def _name(task: TrialTask) -> str:
+    return f"{task.strategy}/{task.dataset}/seed {task.seed}"
