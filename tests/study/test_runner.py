@@ -143,7 +143,7 @@ def test_a_user_table_benchmark(tmp_path: Path, shared_data: Path, monkeypatch) 
     monkeypatch.chdir(table.parent)
     config = StudyConfig(benchmark="nb201_table.csv", strategies=("rs",), seeds=1, max_queries=8)
     run_dir = run_study(config, tmp_path / "run", progress=False)
-    assert read_config(run_dir).benchmark == str(table)  # resolved: resumable from anywhere
+    assert read_config(run_dir).benchmark == str(table.resolve())  # resumable from anywhere
     df = read_evaluations(run_dir)
     assert len(df) == 8 and df["cost"].gt(0).all()
     # tables from files are read again by the next study (they may have changed)
