@@ -9,6 +9,7 @@ so an interrupted report never leaves a half-written file.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from naslab.analysis.plots import plot_trajectories
 from naslab.analysis.statistics import TESTED, summarise
@@ -82,7 +84,7 @@ def build_report(
     plots = []
     for name, fig in plot_trajectories(traj, benchmarks).items():
         path = out_dir / "plots" / f"{name}.png"
-        plots.append(_write_atomic(path, lambda p, f=fig: f.savefig(p, dpi=DPI, format="png")))
+        plots.append(_write_atomic(path, functools.partial(_save_png, fig)))
     files += plots
     markdown = _markdown(summary, baseline, tables, notes, [p.relative_to(out_dir) for p in plots])
     files.append(_write_atomic(out_dir / "report.md", lambda p: p.write_text(markdown, "utf-8")))
@@ -94,6 +96,10 @@ def _write_table(traj: pd.DataFrame, path: Path, table_format: str) -> None:
         traj.to_parquet(path, index=False)
     else:
         traj.to_csv(path, index=False)
+
+
+def _save_png(figure: Figure, path: Path) -> None:
+    figure.savefig(path, dpi=DPI, format="png")
 
 
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> Path:

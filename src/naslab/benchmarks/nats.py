@@ -30,6 +30,7 @@ import os
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ def arch_file_name(index: int) -> str:
     return f"{index:06d}.pickle.pbz2"
 
 
-def _unpickle(file: Path) -> object:
+def _unpickle(file: Path) -> Any:
     try:
         with file.open("rb") as f:
             return pickle.loads(bz2.decompress(f.read()))

@@ -20,6 +20,9 @@ class Architecture:
     """One point of a categorical search space: ``ops[i]`` is the choice at position ``i``."""
 
     __slots__ = ("ops", "space", "_hash")
+    ops: tuple[int, ...]
+    space: SearchSpace
+    _hash: int
 
     def __init__(self, space: SearchSpace, ops: tuple[int, ...]) -> None:
         object.__setattr__(self, "space", space)
