@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from naslab.benchmarks.table import NOISE_MODES
 from naslab.errors import ConfigError, NaslabError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,7 +82,7 @@ def main() -> None:
 @click.option("--cost", "max_cost", type=float,
               help="Budget in simulated GPU-seconds per trial "
               "(with --queries: whichever ends first).")
-@click.option("--noise", type=click.Choice(["sample", "mean"]),
+@click.option("--noise", type=click.Choice(list(NOISE_MODES)),
               help="'sample': each query reports one training seed's accuracy (the ANASOD "
               "protocol); 'mean': the seed mean. [default: sample]")
 @click.option("--batch-size", type=int, help="Architectures asked per step. [default: 1]")
@@ -157,16 +158,17 @@ def _report(run_dir: Path, table_format: str) -> None:
 @main.command(name="list")
 def list_() -> None:
     """List search spaces, benchmarks, datasets and strategies."""
-    from naslab.benchmarks import BENCHMARKS, DATASETS, NOISE_MODES
+    from naslab.benchmarks import BENCHMARKS, DATASETS
     from naslab.spaces import SPACES
     from naslab.strategies import STRATEGIES
 
     sections = {
         "search spaces": [(e.name, e.summary) for e in SPACES],
-        "benchmarks": [(e.name, e.summary) for e in BENCHMARKS],
+        "benchmarks": [(e.name, e.summary) for e in BENCHMARKS]
+        + [("PATH", "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table")],
         "datasets": list(DATASETS.items()),
         "strategies": [(e.name, e.summary) for e in STRATEGIES],
-        "noise modes": [(m, "") for m in NOISE_MODES],
+        "noise modes": list(NOISE_MODES.items()),
     }
     for title, rows in sections.items():
         click.echo(f"{title}:")

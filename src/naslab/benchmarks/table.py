@@ -22,7 +22,11 @@ from naslab.observation import Observation
 from naslab.spaces.base import Architecture, SearchSpace
 
 NoiseMode = Literal["sample", "mean"]
-NOISE_MODES: tuple[str, ...] = ("sample", "mean")
+#: How a query reads a table, with the one-line summary ``naslab list`` shows.
+NOISE_MODES: dict[str, str] = {
+    "sample": "each query reports one recorded training seed, drawn at random (ANASOD protocol)",
+    "mean": "each query reports the seed mean: no evaluation noise",
+}
 
 
 @dataclass(frozen=True, eq=False)
