@@ -195,9 +195,11 @@ def test_assembly_rejects_missing_and_repeated_runs(cifar10, nb201):
 def test_complete_folder_loads_through_the_reader(tmp_path, nats_sample, cifar10, nb201,
                                                   monkeypatch):
     """The whole load path on 15,625 stand-in files; the reader yields embedded numbers."""
-    (tmp_path / nats.META_FILE).symlink_to(nats_sample / nats.META_FILE)
+    folder = tmp_path / "nats"
+    folder.mkdir()
+    (folder / nats.META_FILE).symlink_to(nats_sample / nats.META_FILE)
     for i in range(15_625):
-        os.close(os.open(tmp_path / nats.arch_file_name(i), os.O_CREAT | os.O_WRONLY))
+        os.close(os.open(folder / nats.arch_file_name(i), os.O_CREAT | os.O_WRONLY))
     records: dict[str, list[dict]] = {}
     for row in _embedded_records(cifar10, nb201).to_dict("records"):
         records.setdefault(row["op_key"], []).append(row)
@@ -208,8 +210,18 @@ def test_complete_folder_loads_through_the_reader(tmp_path, nats_sample, cifar10
         return records[nb201.op_key(nb201.parse(expected_arch))]
 
     monkeypatch.setattr(nats, "read_arch_records", fake_reader)
-    bench = load_benchmark(str(tmp_path), "cifar10")
+    monkeypatch.setenv("NASLAB_CACHE_DIR", str(tmp_path / "cache"))
+    bench = load_benchmark(str(folder), "cifar10")
     assert len(read) == 15_625 and read[284] == "000284.pickle.pbz2"
     assert bench.name == "nats-tss"
     np.testing.assert_array_equal(bench.val_acc, cifar10.val_acc)
     assert nb201.op_key(bench.optimum) == "333132"
+
+    again = load_benchmark(str(folder), "cifar10")  # from the cache: no file is read
+    assert len(read) == 15_625
+    np.testing.assert_array_equal(again.val_acc, cifar10.val_acc)
+    np.testing.assert_array_equal(again.train_time, bench.train_time)
+
+    os.utime(folder / nats.arch_file_name(7), ns=(0, 0))  # a changed folder is read afresh
+    load_benchmark(str(folder), "cifar10")
+    assert len(read) == 2 * 15_625

@@ -20,12 +20,14 @@ naslab reads the 200-epoch record, last epoch, every seed:
 - ``params_mb``, ``flops`` and ``latency`` (the mean of the recorded list).
 
 The files are pickles, so only open ones you trust (the official download).
-Reading all 15,625 takes a few minutes (bz2 decompression dominates).
+Reading all 15,625 takes a few minutes (bz2 decompression dominates); the
+result is cached per dataset, so only the first load of a folder pays it.
 """
 
 from __future__ import annotations
 
 import bz2
+import hashlib
 import os
 import pickle
 from collections.abc import Iterable
@@ -170,8 +172,13 @@ def read_nats_records(
 
 
 def load_nats_tss(path: Path, dataset: str) -> TabularBenchmark:
-    """The benchmark of a complete NATS-tss 'simple' folder on ``dataset`` (see module doc)."""
+    """The benchmark of a complete NATS-tss 'simple' folder on ``dataset`` (see module doc).
+
+    Reading the 15,625 files takes minutes, so the records are cached (see
+    :func:`cache_file`) and later loads of the unchanged folder take a second.
+    """
     path = Path(path)
+    dataset = canonical_dataset(dataset)
     meta = read_meta(path)
     present = set(present_indices(path, len(meta)))
     missing = [i for i in range(len(meta)) if i not in present]
@@ -181,5 +188,39 @@ def load_nats_tss(path: Path, dataset: str) -> TabularBenchmark:
             f"{path / arch_file_name(missing[0])}; a benchmark needs them all "
             "(read_nats_records reads a partial folder)"
         )
-    records = read_nats_records(path, dataset)
+    cache = cache_file(path, dataset)
+    try:
+        records = pd.read_pickle(cache)
+    except Exception:  # no cache yet, or a damaged one (which may raise nearly anything)
+        records = read_nats_records(path, dataset)
+        _write_cache(records, cache)
     return benchmark_from_records(records, name="nats-tss", dataset=dataset, source=str(path))
+
+
+def cache_file(path: Path, dataset: str) -> Path:
+    """Where the records of ``path`` on ``dataset`` are cached.
+
+    The folder is ``$NASLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/naslab``, else
+    ``~/.cache/naslab``; the name hashes the folder's path and every file's
+    name, size and modification time, so a changed folder is read afresh.
+    """
+    root = os.environ.get("NASLAB_CACHE_DIR") or (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "naslab"
+    )
+    digest = hashlib.sha256(str(Path(path).resolve()).encode())
+    with os.scandir(path) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            info = entry.stat()
+            digest.update(f"{entry.name}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return Path(root).expanduser() / f"nats-tss-{digest.hexdigest()[:20]}-{dataset}.pkl"
+
+
+def _write_cache(records: pd.DataFrame, cache: Path) -> None:
+    """Store ``records`` at ``cache`` atomically; a cache that cannot be written is skipped."""
+    partial = cache.with_name(f".{cache.name}.{os.getpid()}.part")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        records.to_pickle(partial)
+        partial.replace(cache)
+    except OSError:
+        partial.unlink(missing_ok=True)
