@@ -123,3 +123,21 @@ def test_corrupt_config_file(tmp_path):
 def test_resume_and_report_need_a_run_folder(tmp_path):
     assert_user_error(invoke("resume", tmp_path, "--no-progress"), str(tmp_path))
     assert_user_error(invoke("report", tmp_path / "nothing"), "nothing")
+
+
+def test_main_job_rows_match_the_readme(tmp_path):
+    """RS and LS rows of the default main job, as the README reports them (ANASOD Tables 2, 6).
+
+    Trials are independent per (strategy, dataset, seed), so running two strategies
+    reproduces their rows of the six-strategy main job exactly.
+    """
+    import pandas as pd
+
+    result = invoke("run", "-s", "rs,ls", "--out", tmp_path / "run", "--no-progress")
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("strategy").round(2)
+    assert summary.loc["rs", ["best_observed_mean", "best_observed_se"]].tolist() == [8.67, 0.05]
+    assert summary.loc["ls", ["best_observed_mean", "best_observed_se"]].tolist() == [8.33, 0.02]
+    assert summary.loc["rs", "incumbent_true_error_mean"] == 8.75
+    assert summary.loc["ls", "incumbent_true_error_mean"] == 8.44
+    assert summary.loc["ls", "p_incumbent_true_error"] < 0.001
