@@ -225,5 +225,5 @@ def read_evaluations(run_dir: Path) -> pd.DataFrame:
     frame = pd.DataFrame([row[:-1] for row in rows], columns=list(EVALUATION_COLUMNS))
     frame = frame.astype({"seed": "int64", "step": "int64", "batch": "int64",
                           "value": "float64", "cost": "float64", "wall_time": "float64"})
-    metrics = pd.DataFrame.from_records([json.loads(row[-1]) for row in rows], index=frame.index)
+    metrics = pd.DataFrame([json.loads(row[-1]) for row in rows], index=frame.index)
     return pd.concat([frame, metrics.drop(columns=frame.columns, errors="ignore")], axis=1)
