@@ -5,10 +5,12 @@ Seed 000, Algorithm 3 and appendix B; setup in appendix A.1 ('Local Search').
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from naslab.encodings.opdist import OpDistEncoding
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture
 from naslab.strategies.base import STRATEGIES
 from naslab.strategies.local_search import LocalSearchRun, RestartingLocalSearch
 
@@ -47,18 +49,11 @@ class AnasodLocalSearch(RestartingLocalSearch):
     ``phase`` says which space the active run searches ("encoding" or "architecture").
     """
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        max_queries: int | None = None,
-        n_init: int = 10,
-    ) -> None:
-        super().__init__(space, rng, max_queries=max_queries, n_init=n_init)
-        self.encoding = OpDistEncoding(space)
-        self._uniform = np.ones(self.encoding.dim)
-        self.phase = "encoding"
+    phase = "encoding"
+
+    @cached_property
+    def encoding(self) -> OpDistEncoding:
+        return OpDistEncoding(self.space)
 
     def _next_run(self) -> LocalSearchRun:
         ended = self.run
@@ -77,7 +72,7 @@ class AnasodLocalSearch(RestartingLocalSearch):
 
     def random_counts(self) -> Counts:
         """Op counts of an encoding drawn from the uniform Dirichlet, rounded to the grid."""
-        point = self.rng.dirichlet(self._uniform)
+        point = self.rng.dirichlet(np.ones(self.encoding.dim))
         return tuple(self.encoding.round_to_grid(point).tolist())
 
     def grid_neighbours(self, counts: Counts) -> list[Counts]:
