@@ -79,8 +79,11 @@ def test_bad_table_format_is_refused_before_writing(evals, cifar10, tmp_path) ->
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(HAS_PYARROW, reason="pyarrow is installed")
-def test_parquet_without_pyarrow_says_what_to_install(evals, cifar10, tmp_path) -> None:
+def test_parquet_without_pyarrow_says_what_to_install(evals, cifar10, tmp_path,
+                                                      monkeypatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyarrow" else real_find_spec(name, *a))
     with pytest.raises(NaslabError, match=r"pip install 'naslab\[parquet\]'"):
         build_report(evals, {"cifar10": cifar10}, tmp_path / "out", table_format="parquet")
     assert not (tmp_path / "out").exists()
