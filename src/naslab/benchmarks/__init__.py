@@ -36,8 +36,6 @@ def load_benchmark(spec: str, dataset: str) -> TabularBenchmark:
 
         return load_nats_tss(path, dataset)
     if path.suffix.lower() in {".csv", ".parquet", ".pq"}:
-        if not path.is_file():
-            raise BenchmarkDataError(f"benchmark table {path} does not exist")
         from naslab.benchmarks.user_table import load_user_table
 
         return load_user_table(path, dataset)
