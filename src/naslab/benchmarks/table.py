@@ -29,6 +29,14 @@ NOISE_MODES: dict[str, str] = {
 }
 
 
+def canonical_noise(mode: str) -> NoiseMode:
+    """``mode`` as one of :data:`NOISE_MODES` (any case), or a one-line ConfigError."""
+    key = mode.strip().lower()
+    if key not in NOISE_MODES:
+        raise ConfigError(f"unknown noise mode {mode!r}; valid: {', '.join(NOISE_MODES)}")
+    return key  # type: ignore[return-value]
+
+
 @dataclass(frozen=True, eq=False)
 class TabularBenchmark:
     """Recorded results of every architecture of ``space`` on one dataset.
@@ -129,11 +137,9 @@ class TableObjective:
     """
 
     def __init__(self, benchmark: TabularBenchmark, noise: NoiseMode = "sample") -> None:
-        if noise not in NOISE_MODES:
-            raise ConfigError(f"unknown noise mode {noise!r}; valid: {', '.join(NOISE_MODES)}")
         self.benchmark = benchmark
         self.space = benchmark.space
-        self.noise = noise
+        self.noise = canonical_noise(noise)
         self._seeds = [row[np.isfinite(row)].tolist() for row in benchmark.val_acc]
         self._mean_acc = (100.0 - benchmark.mean_error).tolist()
         self._cost = benchmark.train_time.tolist()

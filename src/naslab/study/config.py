@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naslab.benchmarks import BENCHMARKS, NOISE_MODES, canonical_dataset
+from naslab.benchmarks import BENCHMARKS, canonical_dataset
+from naslab.benchmarks.table import canonical_noise
 from naslab.errors import ConfigError
 from naslab.spaces import SPACES
 from naslab.strategies import STRATEGIES
@@ -95,11 +96,7 @@ class StudyConfig:
         cost = values["max_cost"]
         if cost is not None and not (cost > 0 and math.isfinite(cost)):
             raise ConfigError(f"max_cost must be a positive finite number, got {cost}")
-        values["noise"] = values["noise"].strip().lower()
-        if values["noise"] not in NOISE_MODES:
-            raise ConfigError(
-                f"unknown noise mode {values['noise']!r}; valid: {', '.join(NOISE_MODES)}"
-            )
+        values["noise"] = canonical_noise(values["noise"])
         values["strategy_params"] = _validated_params(
             values["strategy_params"], values["strategies"]
         )
