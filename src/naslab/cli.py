@@ -59,6 +59,13 @@ def _query_budget(value: str | None) -> int | None | str:
         ) from None
 
 
+_table_format = click.option(
+    "--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
+    show_default=True, help="Format of the tidy evaluations table.",
+)
+_progress = click.option("--progress/--no-progress", default=True, show_default=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="naslab")
 def main() -> None:
@@ -90,9 +97,8 @@ def main() -> None:
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="Run folder to create. [default: runs/<date>-<time>]")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run folder.")
-@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
-              show_default=True, help="Format of the tidy evaluations table.")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@_table_format
+@_progress
 @_user_errors
 def run(config_file: Path | None, queries: str | None, out: Path | None, overwrite: bool,
         table_format: str, progress: bool, **flags: Any) -> None:
@@ -120,9 +126,8 @@ def run(config_file: Path | None, queries: str | None, out: Path | None, overwri
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
-              show_default=True, help="Format of the tidy evaluations table.")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@_table_format
+@_progress
 @_user_errors
 def resume(run_dir: Path, table_format: str, progress: bool) -> None:
     """Continue a killed or interrupted run: nothing journaled is lost or repeated."""
@@ -134,8 +139,7 @@ def resume(run_dir: Path, table_format: str, progress: bool) -> None:
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
-              show_default=True, help="Format of the tidy evaluations table.")
+@_table_format
 @_user_errors
 def report(run_dir: Path, table_format: str) -> None:
     """Print a run's comparison table and (re)write its tables and plots."""
