@@ -1,21 +1,69 @@
-"""What an evaluation tells a strategy: an architecture, the value to minimise, its cost."""
+"""What an evaluation tells a strategy, and what the values it minimises mean."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal, TypeVar
 
+import numpy as np
+
+from naslab.errors import ConfigError
 from naslab.spaces.base import Architecture
+
+Goal = Literal["min", "max"]
+GOALS: tuple[Goal, ...] = ("min", "max")
+V = TypeVar("V", float, np.ndarray)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """The searched metric: its name as reports show it and whether lower or higher is better.
+
+    Every strategy minimises ``Observation.value``; for a metric to maximise the
+    value is the negated metric. :meth:`display` turns values (or value gaps'
+    endpoints) back into the metric's own units for tables and plots, so a user
+    who searched for accuracy reads accuracies, not negated ones.
+    """
+
+    name: str = "validation error (%)"
+    goal: Goal = "min"
+
+    def __post_init__(self) -> None:
+        if self.goal not in GOALS:
+            raise ConfigError(f"metric goal must be 'min' or 'max', got {self.goal!r}")
+
+    @property
+    def sign(self) -> float:
+        """+1 where lower is better, -1 where higher is: ``value = sign * metric``."""
+        return 1.0 if self.goal == "min" else -1.0
+
+    def value(self, metric: V) -> V:
+        """The value a strategy minimises for a raw ``metric``."""
+        return self.sign * metric
+
+    def display(self, value: V) -> V:
+        """The metric in its own units for a minimised ``value`` (inverse of :meth:`value`)."""
+        return self.sign * value
+
+    @property
+    def best_word(self) -> str:
+        return "lowest" if self.goal == "min" else "highest"
+
+
+#: The metric of every NB201-style table: validation error in percent, 100 - accuracy.
+VALIDATION_ERROR = Metric()
 
 
 @dataclass(frozen=True)
 class Observation:
     """One evaluation of ``arch``.
 
-    ``value`` is what every strategy minimises (on benchmarks: validation error
-    in percent); ``cost`` is what the evaluation cost (simulated GPU-seconds on
-    benchmarks); ``metrics`` holds anything else the objective reported.
+    ``value`` is what every strategy minimises (on NB201 tables: validation error
+    in percent; see :class:`Metric`); ``cost`` is what the evaluation cost
+    (simulated GPU-seconds on benchmarks, 1 per query where nothing is known);
+    ``metrics`` holds anything else the objective reported.
     """
 
     arch: Architecture

@@ -23,7 +23,7 @@ def test_query_figure_has_two_labelled_log_panels_with_the_optimum(traj, cifar10
     assert labels == ["rs (3 seeds)", "climb (3 seeds)", "global optimum (8.39)"]
     optimum = best.get_lines()[-1]
     assert optimum.get_linestyle() == "--"
-    assert optimum.get_ydata()[0] == pytest.approx(cifar10.optimum_error)
+    assert optimum.get_ydata()[0] == pytest.approx(cifar10.optimum_value)
     # the rs line is the seed mean of best_observed at every query
     x, y = best.get_lines()[0].get_data()
     expected = traj[traj.strategy == "rs"].groupby("query")["best_observed"].mean()

@@ -60,7 +60,7 @@ def test_text_holds_the_table_cells(report, cifar10) -> None:
     assert rule.split() == ["--------", "------------"]
     # the incumbents at the budget: rs seeds B (mean 9.0) and A (11.0); ls seeds C and A
     space = cifar10.space
-    true_a, true_b, true_c = (cifar10.true_error(space.from_op_key(k))
+    true_a, true_b, true_c = (cifar10.true_value(space.from_op_key(k))
                               for k in ("333133", "113102", "333132"))
     rs_true, ls_true = np.array([true_b, true_a]), np.array([true_c, true_a])
     assert f"{rs_true.mean():.2f} ± {rs_true.std(ddof=1) / np.sqrt(2):.2f}" in text

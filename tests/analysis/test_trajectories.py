@@ -52,8 +52,8 @@ def test_hand_built_two_seed_trajectory(cifar10: TabularBenchmark, archs) -> Non
     assert seed1["best_observed"].tolist() == [9.5, 9.0]
     assert seed1["incumbent"].tolist() == [opt, a]
 
-    true_a = cifar10.true_error(cifar10.space.parse(a))
-    true_b = cifar10.true_error(cifar10.space.parse(b))
+    true_a = cifar10.true_value(cifar10.space.parse(a))
+    true_b = cifar10.true_value(cifar10.space.parse(b))
     assert seed0["incumbent_true_error"].tolist() == pytest.approx(
         [true_a, true_b, true_a, true_a, 8.3933], abs=1e-4
     )
@@ -118,7 +118,7 @@ def test_fast_on_18000_rows(cifar10) -> None:
         "seed": np.tile(np.repeat(np.arange(n_trials // 2), budget), 2),
         "step": np.tile(np.arange(budget), n_trials),
         "arch": [names[i] for i in index],
-        "value": cifar10.mean_error[index] + rng.normal(0, 0.3, index.size),
+        "value": cifar10.mean_value[index] + rng.normal(0, 0.3, index.size),
         "cost": cifar10.train_time[index],
     })
     start = time.perf_counter()

@@ -25,8 +25,8 @@ def test_every_architecture_has_two_or_three_seeds(embedded, dataset):
 
 def test_cifar10_optimum(cifar10, nb201):
     assert nb201.op_key(cifar10.optimum) == "333132"
-    assert 100 - cifar10.optimum_error == pytest.approx(91.607, abs=5e-4)
-    assert cifar10.optimum_error == pytest.approx(8.393, abs=5e-4)
+    assert 100 - cifar10.optimum_value == pytest.approx(91.607, abs=5e-4)
+    assert cifar10.optimum_value == pytest.approx(8.393, abs=5e-4)
 
 
 @pytest.mark.parametrize("dataset", list(DATASETS))
@@ -34,7 +34,7 @@ def test_seed_means_match_the_merged_csv(embedded, csv_frame, nb201, dataset):
     bench, prefix = embedded[dataset], CSV_PREFIX[dataset]
     rows = [nb201.index(nb201.from_op_key(k)) for k in csv_frame["op_key"]]
     assert sorted(rows) == list(range(15_625))
-    mean_acc = 100 - bench.mean_error[rows]
+    mean_acc = 100 - bench.mean_value[rows]
     np.testing.assert_allclose(mean_acc, csv_frame[f"{prefix}_valid"], rtol=0, atol=1e-3)
     np.testing.assert_array_equal(
         np.isfinite(bench.val_acc[rows]).sum(axis=1), csv_frame[f"{prefix}_nseeds"]

@@ -51,7 +51,7 @@ def test_mean_mode_reports_the_seed_mean(cifar10, nb201, rng):
         arch = nb201.from_op_key(key)
         obs = objective.evaluate(arch, rng)
         assert obs.value == pytest.approx(100 - np.mean(_recorded(cifar10, arch)), abs=1e-9)
-        assert obs.value == pytest.approx(cifar10.true_error(arch), abs=1e-12)
+        assert obs.value == pytest.approx(cifar10.true_value(arch), abs=1e-12)
         assert obs.cost == cifar10.train_time[nb201.index(arch)]
     optimum = objective.evaluate(cifar10.optimum, rng)
     assert optimum.value == pytest.approx(8.3933, abs=1e-4)
@@ -73,24 +73,24 @@ def test_regret_and_percentile(cifar10, nb201):
     optimum = cifar10.optimum
     assert cifar10.regret(optimum) == 0.0
     assert cifar10.percentile(optimum) == 0.0
-    worst = nb201.from_index(int(np.argmax(cifar10.mean_error)))
+    worst = nb201.from_index(int(np.argmax(cifar10.mean_value)))
     # The 38 architectures that never learn (10% accuracy) tie exactly for worst.
-    n_tied_worst = int((cifar10.mean_error == cifar10.mean_error.max()).sum())
+    n_tied_worst = int((cifar10.mean_value == cifar10.mean_value.max()).sum())
     assert n_tied_worst == 38
     assert cifar10.percentile(worst) == pytest.approx(100 * (1 - n_tied_worst / len(nb201)))
-    assert cifar10.regret(worst) == pytest.approx(cifar10.mean_error.max() - 8.3933, abs=1e-4)
-    median = nb201.from_index(int(np.argsort(cifar10.mean_error)[len(nb201) // 2]))
+    assert cifar10.regret(worst) == pytest.approx(cifar10.mean_value.max() - 8.3933, abs=1e-4)
+    median = nb201.from_index(int(np.argsort(cifar10.mean_value)[len(nb201) // 2]))
     assert cifar10.percentile(median) == pytest.approx(50, abs=0.1)
 
 
 def test_test_error_only_where_the_table_records_test_accuracy(cifar10, user_tables, nb201):
-    assert cifar10.test_error(cifar10.optimum) is None
+    assert cifar10.test_value(cifar10.optimum) is None
     for dataset, best in [("cifar100", 73.51), ("imagenet16-120", 47.31), ("cifar10", 91.52)]:
         table = user_tables[dataset]
         assert table.has_test
         assert table.extra["test_acc"].max() == pytest.approx(best, abs=5e-3)
         top = nb201.from_index(int(np.argmax(table.extra["test_acc"])))
-        assert table.test_error(top) == pytest.approx(100 - best, abs=5e-3)
+        assert table.test_value(top) == pytest.approx(100 - best, abs=5e-3)
 
 
 def test_test_accuracy_stays_out_of_the_observation(user_tables, rng):

@@ -19,7 +19,7 @@ def test_shared_table_agrees_with_the_embedded_one(user_tables, embedded, datase
     table, bench = user_tables[dataset], embedded[dataset]
     assert table.name == "nb201_table" and table.dataset == dataset
     assert table.val_acc.shape == (15_625, 1)
-    np.testing.assert_allclose(table.mean_error, bench.mean_error, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(table.mean_value, bench.mean_value, rtol=0, atol=1e-3)
     np.testing.assert_allclose(table.train_time, bench.train_time, rtol=0, atol=0.01)
     assert set(table.extra) == {"test_acc", "params_mb", "latency"}
     assert table.optimum == bench.optimum
@@ -28,7 +28,7 @@ def test_shared_table_agrees_with_the_embedded_one(user_tables, embedded, datase
 def test_shared_table_cifar10_optimum(user_tables, nb201):
     table = user_tables["cifar10"]
     assert nb201.op_key(table.optimum) == "333132"
-    assert table.optimum_error == pytest.approx(8.3933, abs=1e-4)
+    assert table.optimum_value == pytest.approx(8.3933, abs=1e-4)
 
 
 def _full_frame(bench, space) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def _full_frame(bench, space) -> pd.DataFrame:
         "op_key": [space.op_key(space.from_index(i)) for i in range(len(space))],
         "arch_str": [space.format(space.from_index(i)) for i in range(len(space))],
         "train_time": bench.train_time,
-        "valid": 100 - bench.mean_error,
+        "valid": 100 - bench.mean_value,
     })
     for seed in range(bench.val_acc.shape[1]):
         frame[f"valid_seed{seed}"] = bench.val_acc[:, seed]
@@ -70,9 +70,9 @@ def test_op_keys_without_leading_zeros_and_unprefixed_columns(tmp_path, cifar10,
     frame.to_csv(path, index=False)
     assert "\n102," in path.read_text()
     table = load_benchmark(str(path), "cifar10")
-    np.testing.assert_allclose(table.mean_error, cifar10.mean_error, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(table.mean_value, cifar10.mean_value, rtol=0, atol=1e-9)
     arch = nb201.from_op_key("000102")
-    assert table.test_error(arch) == pytest.approx(cifar10.true_error(arch) + 1.0, abs=1e-9)
+    assert table.test_value(arch) == pytest.approx(cifar10.true_value(arch) + 1.0, abs=1e-9)
     with pytest.raises(BenchmarkDataError, match="no 'c100_train_time' column for cifar100"):
         load_benchmark(str(path), "cifar100")  # c100_valid claims the c100 prefix
 
@@ -87,7 +87,7 @@ def test_the_dataset_name_prefix_comes_first(tmp_path, cifar10, nb201):
     frame.to_csv(path, index=False)
     table = load_user_table(path, "in16")
     assert table.dataset == "imagenet16-120"
-    np.testing.assert_allclose(table.mean_error, cifar10.mean_error, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(table.mean_value, cifar10.mean_value, rtol=0, atol=1e-9)
 
 
 # --- errors: small tables, each failure is one line naming what was wrong -------------------
@@ -143,7 +143,7 @@ def test_parquet_round_trip(tmp_path, user_tables, csv_frame):
     path = tmp_path / "t.parquet"
     csv_frame.to_parquet(path)
     table = load_benchmark(str(path), "cifar100")
-    np.testing.assert_array_equal(table.mean_error, user_tables["cifar100"].mean_error)
+    np.testing.assert_array_equal(table.mean_value, user_tables["cifar100"].mean_value)
     (tmp_path / "bad.pq").write_bytes(b"not parquet")
     assert "cannot read" in _error(tmp_path / "bad.pq")
 

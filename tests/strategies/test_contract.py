@@ -96,8 +96,8 @@ def test_finds_good_architectures_on_cifar10(name, nb201, cifar10, c10_mean, dri
     strategy = make(name, nb201, seed=11)
     drive(strategy, c10_mean, BUDGET)
     best = strategy.best.arch
-    median = float(np.median(cifar10.mean_error))
-    assert cifar10.true_error(best) < median - 2.5  # median 12.69
+    median = float(np.median(cifar10.mean_value))
+    assert cifar10.true_value(best) < median - 2.5  # median 12.69
     assert cifar10.percentile(best) < 5.0
 
 

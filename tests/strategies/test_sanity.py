@@ -16,7 +16,7 @@ def mean_best_true_error(name, cifar10, drive, seeds=5, queries=300) -> float:
             cifar10.space, np.random.default_rng(seed), max_queries=queries
         )
         drive(strategy, objective, queries, seed=1000 + seed)
-        errors.append(cifar10.true_error(strategy.best.arch))
+        errors.append(cifar10.true_value(strategy.best.arch))
     return float(np.mean(errors))
 
 
@@ -24,4 +24,4 @@ def test_local_search_beats_random_search_on_cifar10(cifar10, drive) -> None:
     ls = mean_best_true_error("ls", cifar10, drive)
     rs = mean_best_true_error("rs", cifar10, drive)
     assert ls < rs - 0.1
-    assert ls < cifar10.optimum_error + 0.2  # optimum 8.39; seed 000 Table 6: LS 8.34 +- 0.03
+    assert ls < cifar10.optimum_value + 0.2  # optimum 8.39; seed 000 Table 6: LS 8.34 +- 0.03

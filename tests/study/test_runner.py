@@ -54,7 +54,7 @@ def test_same_config_same_journal_and_mean_noise(tmp_path: Path, small: StudyCon
     config = dataclasses.replace(small, strategies=("re",), noise="mean")
     first = journal_of(run_study(config, tmp_path / "a", progress=False))
     assert first.equals(journal_of(run_study(config, tmp_path / "b", progress=False)))
-    truth = [cifar10.true_error(cifar10.space.parse(a)) for a in first["arch"]]
+    truth = [cifar10.true_value(cifar10.space.parse(a)) for a in first["arch"]]
     assert np.allclose(first["value"], truth, rtol=0, atol=1e-9)
     other_seed = dataclasses.replace(config, first_seed=2)
     assert not journal_of(run_study(other_seed, tmp_path / "c", progress=False))["arch"].equals(

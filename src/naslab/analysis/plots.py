@@ -81,15 +81,15 @@ def trajectory_figure(
             ax.plot(x, mean, color=color, label=f"{strategy} ({trials['seed'].nunique()} seeds)")
             ax.fill_between(x, mean - se, mean + se, color=color, alpha=0.2, linewidth=0)
         ax.axhline(
-            benchmark.optimum_error, color="black", linestyle="--", linewidth=1,
-            label=f"global optimum ({benchmark.optimum_error:.2f})",
+            benchmark.optimum_value, color="black", linestyle="--", linewidth=1,
+            label=f"global optimum ({benchmark.optimum_value:.2f})",
         )
         ax.set_xscale("log")
         ax.set_xlabel(AXES[axis])
         ax.set_ylabel(label)
         ax.set_title(label.split(" (")[0])
         ax.grid(True, which="major", alpha=0.3)
-    _zoom(panels, benchmark.optimum_error)
+    _zoom(panels, benchmark.optimum_value)
     panels[1].tick_params(labelleft=True)
     panels[0].legend(loc="upper right", fontsize="small")
     fig.suptitle(f"{benchmark.name} / {benchmark.dataset}: mean ± 1 SE over seeds")

@@ -180,7 +180,7 @@ def _header(summary: pd.DataFrame, baseline: str) -> str:
 
 def _notes(summary: pd.DataFrame, benchmarks: Mapping[str, TabularBenchmark]) -> list[str]:
     optima = ", ".join(
-        f"{d} {benchmarks[d].optimum_error:.2f}" for d in pd.unique(summary["dataset"])
+        f"{d} {benchmarks[d].optimum_value:.2f}" for d in pd.unique(summary["dataset"])
     )
     notes = [f"Global optimum (seed-mean validation error %): {optima}"]
     notes += [f"Note: {n}" for n in pd.unique(summary["note"]) if n]

@@ -23,9 +23,9 @@ TRIAL: tuple[str, ...] = ("strategy", "dataset", "seed")
 REQUIRED: tuple[str, ...] = (*TRIAL, "step", "arch", "value", "cost")
 #: Ground-truth columns of the incumbent and the benchmark method that gives each.
 GROUND_TRUTH: dict[str, str] = {
-    "incumbent_true_error": "true_error",
+    "incumbent_true_error": "true_value",
     "incumbent_regret": "regret",
-    "incumbent_test_error": "test_error",
+    "incumbent_test_error": "test_value",
     "incumbent_percentile": "percentile",
 }
 

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from naslab.errors import BenchmarkDataError, ConfigError
-from naslab.observation import Observation
+from naslab.observation import VALIDATION_ERROR, Metric, Observation
 from naslab.spaces.base import Architecture, SearchSpace
 
 NoiseMode = Literal["sample", "mean"]
@@ -53,6 +53,7 @@ class TabularBenchmark:
     val_acc: np.ndarray
     train_time: np.ndarray
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    metric: Metric = VALIDATION_ERROR
 
     def __post_init__(self) -> None:
         n = len(self.space)
@@ -79,7 +80,7 @@ class TabularBenchmark:
 
     # --- ground truth -------------------------------------------------------------------
     @cached_property
-    def mean_error(self) -> np.ndarray:
+    def mean_value(self) -> np.ndarray:
         """Seed-mean validation error (percent) of every architecture, in index order.
 
         Rounded to 1e-9 so that architectures with equal recorded accuracies tie exactly
@@ -89,11 +90,11 @@ class TabularBenchmark:
 
     @cached_property
     def _sorted_errors(self) -> np.ndarray:
-        return np.sort(self.mean_error)
+        return np.sort(self.mean_value)
 
     @cached_property
     def optimum_index(self) -> int:
-        return int(np.argmin(self.mean_error))
+        return int(np.argmin(self.mean_value))
 
     @property
     def optimum(self) -> Architecture:
@@ -101,23 +102,23 @@ class TabularBenchmark:
         return self.space.from_index(self.optimum_index)
 
     @property
-    def optimum_error(self) -> float:
-        return float(self.mean_error[self.optimum_index])
+    def optimum_value(self) -> float:
+        return float(self.mean_value[self.optimum_index])
 
-    def true_error(self, arch: Architecture) -> float:
+    def true_value(self, arch: Architecture) -> float:
         """Seed-mean validation error of ``arch``: what it scores without query noise."""
-        return float(self.mean_error[self.space.index(arch)])
+        return float(self.mean_value[self.space.index(arch)])
 
     def regret(self, arch: Architecture) -> float:
         """How much worse than the global optimum ``arch`` is (percentage points)."""
-        return self.true_error(arch) - self.optimum_error
+        return self.true_value(arch) - self.optimum_value
 
     def percentile(self, arch: Architecture) -> float:
         """Percent of the space strictly better than ``arch``: 0 for the optimum."""
-        better = np.searchsorted(self._sorted_errors, self.true_error(arch), side="left")
+        better = np.searchsorted(self._sorted_errors, self.true_value(arch), side="left")
         return 100.0 * better / len(self.space)
 
-    def test_error(self, arch: Architecture) -> float | None:
+    def test_value(self, arch: Architecture) -> float | None:
         """Test error of ``arch`` (percent) where the table records test accuracy, else None."""
         if "test_acc" not in self.extra:
             return None
@@ -126,6 +127,21 @@ class TabularBenchmark:
     @property
     def has_test(self) -> bool:
         return "test_acc" in self.extra
+
+    @property
+    def n_archs(self) -> int:
+        """How many architectures the table holds."""
+        return len(self.space)
+
+    @property
+    def space_size(self) -> float:
+        """How many architectures the whole (unrestricted) space has."""
+        return len(self.space)
+
+    @property
+    def has_cost(self) -> bool:
+        """Whether queries have a recorded cost (else each costs 1 and only query budgets work)."""
+        return True
 
 
 class TableObjective:
@@ -141,7 +157,7 @@ class TableObjective:
         self.space = benchmark.space
         self.noise = canonical_noise(noise)
         self._seeds = [row[np.isfinite(row)].tolist() for row in benchmark.val_acc]
-        self._mean_acc = (100.0 - benchmark.mean_error).tolist()
+        self._mean_acc = (100.0 - benchmark.mean_value).tolist()
         self._cost = benchmark.train_time.tolist()
         self._extra = {k: v.tolist() for k, v in benchmark.extra.items() if k != "test_acc"}
 
