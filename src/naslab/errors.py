@@ -44,3 +44,9 @@ class ConfigError(NaslabError, ValueError):
 
 class RunFolderError(NaslabError):
     """A run folder that exists when it should not, or is not a run when it should be."""
+
+
+def excerpt(text: object, limit: int = 80) -> str:
+    """``repr(text)`` cut to about ``limit`` characters, so an error never echoes a huge input."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else f"{shown[: limit - 3]}... ({len(shown):,} characters)"
