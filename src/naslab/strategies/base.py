@@ -11,25 +11,58 @@ uniform samples when the strategy is waiting on results it needs.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import numpy as np
 
+from naslab.errors import ConfigError
 from naslab.observation import Observation
 from naslab.registry import Registry
 from naslab.spaces.base import Architecture, SearchSpace
+from naslab.strategies.hyperparameters import Hyperparameter, Need
 
 
 class Strategy(ABC):
-    """Base class: stores the space, the rng and everything told so far.
+    """Base class: stores the space, the rng, the hyperparameters and everything told so far.
 
     ``max_queries`` is the study's query budget where it has one; strategies
     with a schedule over the search (e.g. annealing) read it.
+
+    A subclass declares its hyperparameters as class attributes (see
+    :mod:`naslab.strategies.hyperparameters`) and what it needs from the study in
+    ``needs``; this constructor checks both, so subclasses never re-check them and
+    the study config runs the same checks before anything is written.
     """
 
+    #: Every declared hyperparameter by name, the inherited ones included (filled per subclass).
+    hyperparameters: ClassVar[Mapping[str, Hyperparameter[Any]]] = MappingProxyType({})
+    #: What the study must provide for this strategy to run.
+    needs: ClassVar[tuple[Need, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared: dict[str, Hyperparameter[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if isinstance(attr, Hyperparameter):
+                    declared[name] = attr
+                elif name in declared:  # a subclass fixed it to a plain value
+                    del declared[name]
+        cls.hyperparameters = MappingProxyType(declared)
+
     def __init__(
-        self, space: SearchSpace, rng: np.random.Generator, *, max_queries: int | None = None
+        self,
+        space: SearchSpace,
+        rng: np.random.Generator,
+        *,
+        max_queries: int | None = None,
+        **hyperparameters: Any,
     ) -> None:
+        values = self.checked_hyperparameters(hyperparameters)
+        self.check_needs(max_queries)
+        vars(self).update(values)
         self.space = space
         self.rng = rng
         self.max_queries = max_queries
@@ -50,6 +83,42 @@ class Strategy(ABC):
 
     def _update(self, obs: Observation) -> None:  # noqa: B027 - optional hook
         """Learn from one new observation (after ``history`` and ``best`` include it)."""
+
+    @classmethod
+    def checked_hyperparameters(cls, given: Mapping[str, object]) -> dict[str, Any]:
+        """Every hyperparameter's value: the ``given`` ones checked and converted, else defaults.
+
+        A wrong name, type or range raises a one-line :class:`ConfigError` naming the
+        strategy, the parameter, the value and what is allowed.
+        """
+        unknown = sorted(set(given) - set(cls.hyperparameters))
+        if unknown:
+            valid = ", ".join(cls.hyperparameters) or "none"
+            raise ConfigError(
+                f"strategy {cls.registered_name()!r} takes no argument(s) "
+                f"{', '.join(map(repr, unknown))}; valid: {valid}"
+            )
+        values = {}
+        for name, param in cls.hyperparameters.items():
+            try:
+                values[name] = param.validate(given[name]) if name in given else param.default
+            except ValueError as exc:
+                raise ConfigError(f"strategy {cls.registered_name()!r}: {exc}") from None
+        return values
+
+    @classmethod
+    def check_needs(cls, max_queries: int | None) -> None:
+        """A one-line :class:`ConfigError` for the first of ``needs`` the study does not meet."""
+        for need in cls.needs:
+            if not need.met(max_queries):
+                raise ConfigError(
+                    f"strategy {cls.registered_name()!r} needs {need.what}; {need.fix}"
+                )
+
+    @classmethod
+    def registered_name(cls) -> str:
+        """The name this class is registered under in :data:`STRATEGIES` (else its class name)."""
+        return next((e.name for e in STRATEGIES if e.factory is cls), cls.__name__)
 
 
 #: Every strategy, by name; a new strategy is a new class plus one ``@STRATEGIES.register``.

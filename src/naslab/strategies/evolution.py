@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import numpy as np
 
-from naslab.errors import ConfigError
 from naslab.observation import Observation
 from naslab.spaces.base import Architecture, SearchSpace
 from naslab.strategies.base import STRATEGIES, Strategy
+from naslab.strategies.hyperparameters import Integer
 
 
 @STRATEGIES.register(
@@ -36,23 +37,18 @@ class RegularizedEvolution(Strategy):
     start, or asks made while it is still being evaluated) proposals are uniform.
     """
 
+    population_size = Integer(10, low=1, origin="NB201")
+    sample_size = Integer(3, low=1, origin="NB201")
+
     def __init__(
         self,
         space: SearchSpace,
         rng: np.random.Generator,
         *,
         max_queries: int | None = None,
-        population_size: int = 10,
-        sample_size: int = 3,
+        **hyperparameters: Any,
     ) -> None:
-        super().__init__(space, rng, max_queries=max_queries)
-        if population_size < 1 or sample_size < 1:
-            raise ConfigError(
-                f"population_size and sample_size must be >= 1 (NB201 uses 10 and 3), "
-                f"got {population_size} and {sample_size}"
-            )
-        self.population_size = int(population_size)
-        self.sample_size = int(sample_size)
+        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
         self._population: deque[Observation] = deque(maxlen=self.population_size)
 
     @property

@@ -25,14 +25,14 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from naslab.errors import ConfigError
 from naslab.observation import Observation
 from naslab.spaces.base import Architecture, SearchSpace
 from naslab.strategies.base import STRATEGIES, Strategy
+from naslab.strategies.hyperparameters import Integer
 
 P = TypeVar("P", bound=Hashable)
 
@@ -152,18 +152,17 @@ class RestartingLocalSearch(Strategy):
     best found, not for the run.
     """
 
+    n_init = Integer(10, low=1)
+
     def __init__(
         self,
         space: SearchSpace,
         rng: np.random.Generator,
         *,
         max_queries: int | None = None,
-        n_init: int = 10,
+        **hyperparameters: Any,
     ) -> None:
-        super().__init__(space, rng, max_queries=max_queries)
-        if n_init < 1:
-            raise ConfigError(f"n_init must be >= 1 (the paper uses 10), got {n_init}")
-        self.n_init = int(n_init)
+        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
         self.queried: set[Architecture] = set()
         self.runs = 0
         self.run: LocalSearchRun | None = None

@@ -10,7 +10,6 @@ Every setting is checked up front and a bad one raises a one-line
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -100,6 +99,7 @@ class StudyConfig:
         values["strategy_params"] = _validated_params(
             values["strategy_params"], values["strategies"]
         )
+        _check_needs(values["strategies"], values["max_queries"])
         return StudyConfig(**values)
 
     # --- (de)serialisation ---------------------------------------------------------------
@@ -263,7 +263,11 @@ def _unique(key: str, names: list[str]) -> tuple[str, ...]:
 def _validated_params(
     params: Mapping[str, Mapping[str, Any]], strategies: tuple[str, ...]
 ) -> dict[str, dict[str, Any]]:
-    """Canonical strategy names, each with keyword arguments its constructor accepts."""
+    """Canonical strategy names, each with its arguments checked and converted.
+
+    The checks are the strategy's own declarations, the ones its constructor runs,
+    so a bad value is refused here, before the run folder exists.
+    """
     out: dict[str, dict[str, Any]] = {}
     for name, kwargs in params.items():
         canonical = STRATEGIES.canonical(name)
@@ -280,23 +284,12 @@ def _validated_params(
                 f"strategy_params for {canonical!r} may not set {', '.join(reserved)}: "
                 "the runner passes those itself"
             )
-        accepted = _keyword_parameters(STRATEGIES.get(canonical))
-        if accepted is not None:
-            unknown = sorted(set(kwargs) - accepted)
-            if unknown:
-                valid = ", ".join(sorted(accepted - set(RUNNER_ARGUMENTS))) or "none"
-                raise ConfigError(
-                    f"strategy {canonical!r} takes no argument(s) {', '.join(map(repr, unknown))}; "
-                    f"valid: {valid}"
-                )
-        out[canonical] = dict(kwargs)
+        checked = STRATEGIES.get(canonical).checked_hyperparameters(kwargs)
+        out[canonical] = {key: checked[key] for key in kwargs}
     return out
 
 
-def _keyword_parameters(factory: Callable[..., Any]) -> set[str] | None:
-    """Names ``factory`` accepts as keywords, or None when it takes ``**kwargs``."""
-    parameters = inspect.signature(factory).parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return None
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return {p.name for p in parameters if p.kind in kinds}
+def _check_needs(strategies: tuple[str, ...], max_queries: int | None) -> None:
+    """Refuse a study one of its strategies cannot run in (e.g. one without a query budget)."""
+    for name in strategies:
+        STRATEGIES.get(name).check_needs(max_queries)
