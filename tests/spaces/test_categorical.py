@@ -90,6 +90,9 @@ def test_parse_errors_say_what_is_wrong(text, fault):
         ([0, 1], "toy architectures have 3 positions, got 2"),
         ([0, 1, 4], "position head: choice index 4 is out of range 0..3"),
         ([-1, 0, 0], "position stem: choice index -1 is out of range 0..3"),
+        ([3.7, 0, 0], "position stem: a choice index must be an integer, got 3.7"),
+        ([True, 0, 0], "a choice index must be an integer, got True"),
+        ("abc", "ops must be a sequence of choice indices, got 'abc'"),
     ],
 )
 def test_make_validates(ops, fault):
@@ -101,10 +104,12 @@ def test_make_validates(ops, fault):
 @pytest.mark.parametrize(
     ("positions", "choices", "fault"),
     [
-        ([], ["a", "b"], "0 positions"),
-        (["p"], ["a"], "1 choices"),
-        (["p", "p"], ["a", "b"], "must be unique"),
-        (["p"], ["a", "a"], "must be unique"),
+        ([], ["a", "b"], "needs a list of at least one position"),
+        (["p"], ["a"], "has 1 architecture; a search needs two"),
+        (["p", "p"], ["a", "b"], "position names must be unique"),
+        (["p"], ["a", "a"], "position 'p' lists an option twice"),
+        (["p"], ["a", "-"], "'-' is reserved for inactive positions"),
+        (["p"], None, "position 'p' has no options"),
     ],
 )
 def test_bad_space_definitions_are_user_errors(positions, choices, fault):

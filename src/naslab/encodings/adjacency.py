@@ -11,6 +11,9 @@ positions x choices. Within a block the columns follow ``space.choices`` (NB201:
 none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), where naszilla
 sorts the op names alphabetically; that is one fixed column permutation, which
 changes no distance between encodings.
+
+For spaces whose positions have options of their own each block has its
+position's width, and an inactive position's block is all zeros.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from naslab.errors import InvalidArchitectureError
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import INACTIVE, Architecture, SearchSpace
 
 
 def op_matrix(space: SearchSpace, archs: Sequence[Architecture]) -> np.ndarray:
@@ -40,13 +43,13 @@ def op_matrix(space: SearchSpace, archs: Sequence[Architecture]) -> np.ndarray:
 
 
 class AdjacencyEncoding:
-    """One-hot of the op at every position, position-major: ``dim = positions x choices``."""
+    """One-hot of the op at every position, position-major: ``dim`` = total options."""
 
     def __init__(self, space: SearchSpace) -> None:
         self.space = space
-        self.n_choices = len(space.choices)
-        self.dim = len(space.positions) * self.n_choices
-        self._offsets = np.arange(len(space.positions)) * self.n_choices
+        widths = [len(c) for c in space.position_choices]
+        self.dim = sum(widths)
+        self._offsets = np.cumsum([0, *widths[:-1]])
 
     def encode(self, arch: Architecture) -> np.ndarray:
         """The ``(dim,)`` binary vector of ``arch``."""
@@ -56,5 +59,6 @@ class AdjacencyEncoding:
         """The ``(len(archs), dim)`` binary matrix, one row per architecture, in one pass."""
         ops = op_matrix(self.space, archs)
         out = np.zeros((len(ops), self.dim))
-        out[np.arange(len(ops))[:, None], self._offsets + ops] = 1.0
+        rows, positions = np.nonzero(ops != INACTIVE)
+        out[rows, self._offsets[positions] + ops[rows, positions]] = 1.0
         return out

@@ -13,26 +13,55 @@ Two decoders map a simplex point back to an architecture:
   operations on the blocks in uniformly random order;
 * :meth:`OpDistEncoding.decode_categorical` draws every block's operation from
   Cat(p~), eq. (2), which needs no grid and is the DNAS relaxation.
+
+The blocks are a *group* of the space's positions that share one option list
+and are always active (NB201: its six edges); any other position (a graph
+node's input, a width) is wiring and is drawn uniformly, like the placement.
+On a space restricted to a table's rows an encoding is decoded into a member
+with those counts, or, for a point whose counts no member has, a member with
+the nearest counts (L1).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from math import comb
 
 import numpy as np
 
-from naslab.errors import InvalidArchitectureError
+from naslab.errors import ConfigError, InvalidArchitectureError, UnknownNameError
 from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.restricted import RestrictedSpace
+
+Counts = tuple[int, ...]
 
 
 class OpDistEncoding:
-    """Operation-distribution encoding of the architectures of ``space``."""
+    """Operation-distribution encoding over one ``group`` of ``space``'s positions.
 
-    def __init__(self, space: SearchSpace) -> None:
+    ``group=None`` takes the first group whose positions share an option list
+    and are always active; a space without one is refused.
+    """
+
+    def __init__(self, space: SearchSpace, group: str | None = None) -> None:
         self.space = space
-        self.n_blocks = len(space.positions)
-        self.dim = len(space.choices)
+        self.group = group or _first_block_group(space)
+        if self.group not in space.groups:
+            raise UnknownNameError(f"group of space {space.name!r}", self.group, space.groups)
+        problem = _block_problem(space, space.groups[self.group])
+        if problem:
+            raise ConfigError(
+                f"the operation-distribution encoding needs a group of positions that share "
+                f"one option list and are always active; group {self.group!r} of space "
+                f"{space.name!r} {problem}"
+            )
+        self.blocks = space.groups[self.group]
+        self.choices = space.position_choices[self.blocks[0]]
+        self.n_blocks = len(self.blocks)
+        self.dim = len(self.choices)
+        self._whole = self.blocks == tuple(range(len(space.positions)))
+        self._members = _by_counts(self) if isinstance(space, RestrictedSpace) else None
 
     @property
     def n_encodings(self) -> int:
@@ -41,7 +70,12 @@ class OpDistEncoding:
 
     def counts(self, arch: Architecture) -> np.ndarray:
         """How many blocks of ``arch`` use each operation (the unnormalised encoding p)."""
-        return np.bincount(arch.ops, minlength=self.dim)
+        ops = arch.ops if self._whole else [arch.ops[i] for i in self.blocks]
+        return np.bincount(ops, minlength=self.dim)
+
+    def has_counts(self, counts: Sequence[int]) -> bool:
+        """Whether some architecture of the space has exactly these op counts."""
+        return self._members is None or tuple(int(c) for c in counts) in self._members
 
     def encode(self, arch: Architecture) -> np.ndarray:
         """The normalised encoding p~ = counts / N."""
@@ -70,13 +104,33 @@ class OpDistEncoding:
                 f"op counts {counts.tolist()}: expected {self.dim} non-negative integers "
                 f"summing to the cell's {self.n_blocks} blocks"
             )
+        if not self.has_counts(counts):
+            raise InvalidArchitectureError(
+                f"no architecture of this {self.space.name} table has op counts {counts.tolist()}"
+            )
         return self._place(counts.tolist(), rng)
 
     def _place(self, counts: list[int], rng: np.random.Generator) -> Architecture:
-        """Put ``counts[i]`` blocks of op ``i`` on the positions in uniformly random order."""
+        """An architecture with ``counts[i]`` blocks of op ``i``, uniformly placed and wired."""
+        if self._members is not None:
+            candidates = self._members.get(tuple(counts)) or self._nearest(counts)
+            return candidates[int(rng.integers(len(candidates)))]
         ops = [op for op, count in enumerate(counts) for _ in range(count)]
         rng.shuffle(ops)
-        return Architecture(self.space, tuple(ops))
+        if self._whole:
+            return Architecture(self.space, tuple(ops))
+        wiring = list(self.space.sample(rng).ops)
+        for position, op in zip(self.blocks, ops, strict=True):
+            wiring[position] = op
+        return Architecture(self.space, tuple(wiring))
+
+    def _nearest(self, counts: list[int]) -> list[Architecture]:
+        """The members whose op counts are closest to ``counts`` in L1 (all of them, pooled)."""
+        assert self._members is not None
+        present = list(self._members)
+        distance = np.abs(np.array(present) - np.array(counts)).sum(axis=1)
+        closest = np.flatnonzero(distance == distance.min())
+        return [arch for i in closest for arch in self._members[present[i]]]
 
     def decode_rounding(self, point: np.ndarray, rng: np.random.Generator) -> Architecture:
         """Decoder (a): round ``point`` to the grid by eq. (1), then place the ops at random."""
@@ -84,8 +138,11 @@ class OpDistEncoding:
 
     def decode_categorical(self, point: np.ndarray, rng: np.random.Generator) -> Architecture:
         """Decoder (b), eq. (2): every block draws its op independently from Cat(p~)."""
-        ops = rng.choice(self.dim, size=self.n_blocks, p=self._check_point(point))
-        return Architecture(self.space, tuple(ops.tolist()))
+        ops = rng.choice(self.dim, size=self.n_blocks, p=self._check_point(point)).tolist()
+        if self._whole and self._members is None:
+            return Architecture(self.space, tuple(ops))
+        counts = np.bincount(ops, minlength=self.dim).tolist()
+        return self._place(counts, rng)
 
     def grid_neighbours(self, counts: np.ndarray) -> list[np.ndarray]:
         """Adjacent grid vertices of ``counts``: one block moved from op i to op j.
@@ -116,3 +173,38 @@ class OpDistEncoding:
                 f"got {point!r}"
             )
         return [x / total for x in p]
+
+
+def _block_problem(space: SearchSpace, blocks: tuple[int, ...]) -> str:
+    """Why ``blocks`` cannot carry an op distribution ('' if they can)."""
+    options = {space.position_choices[i] for i in blocks}
+    if len(options) > 1:
+        return "mixes option lists"
+    probe = getattr(space, "base", space)
+    conditional = getattr(probe, "conditions", ())
+    if any(conditional[i] is not None for i in blocks):
+        return "has positions that are only conditionally active"
+    if any(c is not None and c[0] in blocks for c in conditional):
+        return "has positions that switch others on or off"
+    return ""
+
+
+def _first_block_group(space: SearchSpace) -> str:
+    for name, blocks in space.groups.items():
+        if not _block_problem(space, blocks):
+            return name
+    raise ConfigError(
+        f"space {space.name!r} has no group of positions that share one option list and are "
+        "always active, which the operation-distribution (ANASOD) encoding counts over "
+        "(e.g. a cell's operation blocks); declare one in the space's groups"
+    )
+
+
+def _by_counts(encoding: OpDistEncoding) -> dict[Counts, list[Architecture]]:
+    """The members of a restricted space by their op counts."""
+    space = encoding.space
+    assert isinstance(space, RestrictedSpace)
+    out: dict[Counts, list[Architecture]] = {}
+    for arch in space.members:
+        out.setdefault(tuple(encoding.counts(arch).tolist()), []).append(arch)
+    return out

@@ -65,12 +65,12 @@ class PathEncoding:
     """
 
     def __init__(self, space: SearchSpace, cutoff: int | None = None) -> None:
-        if not isinstance(space, NB201Space):
+        if not isinstance(getattr(space, "base", space), NB201Space):
             raise ConfigError(
                 f"the path encoding needs the NB201 cell (ops on the edges of a DAG), "
                 f"not space {space.name!r}; use the adjacency or opdist encoding"
             )
-        k = len(space.choices)
+        k = len(space.position_choices[0])
         self.space = space
         self.paths = dag_paths(NB201_EDGES)
         longest = max(len(p) for p in self.paths)
@@ -104,4 +104,5 @@ class PathEncoding:
 
     def path_ops(self, arch: Architecture) -> list[tuple[str, ...]]:
         """The op names along each of ``self.paths`` (the sequences the features stand for)."""
-        return [tuple(self.space.choices[arch.ops[p]] for p in path) for path in self.paths]
+        names = arch.op_names()
+        return [tuple(names[p] for p in path) for path in self.paths]

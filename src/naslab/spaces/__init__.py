@@ -1,11 +1,18 @@
-"""Search spaces: the NB201 cell and generic categorical grids, behind one protocol."""
+"""Search spaces behind one protocol: the NB201 cell, categorical spaces of any shape, files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from naslab.registry import Registry
-from naslab.spaces.base import Architecture, SearchSpace
-from naslab.spaces.categorical import CategoricalSpace
+from naslab.spaces.base import INACTIVE, Architecture, SearchSpace
+from naslab.spaces.categorical import CategoricalSpace, Position
+from naslab.spaces.definition import is_space_file, load_space_file, space_from_definition
 from naslab.spaces.nb201 import NB201_OPS, NB201Space
+from naslab.spaces.restricted import RestrictedSpace
 
-SPACES: Registry[type[SearchSpace]] = Registry("search space")
+SPACES: Registry[type[SearchSpace]] = Registry("search space", entry_point_group="naslab.spaces")
 SPACES.register("nb201", "NAS-Bench-201 cell: 6 edges x 5 ops, 15,625 architectures")(NB201Space)
 
 
@@ -14,12 +21,28 @@ def get_space(name: str) -> SearchSpace:
     return SPACES.get(name)()
 
 
+def resolve_space(spec: str | Mapping[str, Any]) -> SearchSpace:
+    """The space ``spec`` names: a registered name, a TOML / YAML file, or a definition mapping."""
+    if isinstance(spec, Mapping):
+        return space_from_definition(spec)
+    if is_space_file(spec):
+        return load_space_file(spec)
+    return get_space(spec)
+
+
 __all__ = [
+    "INACTIVE",
     "NB201_OPS",
     "SPACES",
     "Architecture",
     "CategoricalSpace",
     "NB201Space",
+    "Position",
+    "RestrictedSpace",
     "SearchSpace",
     "get_space",
+    "is_space_file",
+    "load_space_file",
+    "resolve_space",
+    "space_from_definition",
 ]

@@ -1,23 +1,25 @@
 """The search-space contract and the architecture value it produces.
 
 An :class:`Architecture` is an immutable, hashable value: the choice index at
-every position of its space. It is never a network; builders make modules from
-it. Its ``str`` is the space's canonical string, which ``space.parse`` reads
-back, so journals and reports store architectures as text.
+every position of its space, :data:`INACTIVE` (-1) where a conditional position
+is switched off. It is never a network; builders make modules from it. Its
+``str`` is the space's canonical string, which ``space.parse`` reads back, so
+journals and reports store architectures as text.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+#: The choice index of a position that is inactive (e.g. a layer beyond the chosen depth).
+INACTIVE = -1
 
 
 class Architecture:
-    """One point of a categorical search space: ``ops[i]`` is the choice at position ``i``."""
+    """One point of a search space: ``ops[i]`` is the choice index at position ``i``."""
 
     __slots__ = ("ops", "space", "_hash")
     ops: tuple[int, ...]
@@ -54,9 +56,14 @@ class Architecture:
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (Architecture, (self.space, self.ops))
 
-    def op_names(self) -> tuple[str, ...]:
-        """The chosen operation's name at every position."""
-        return tuple(self.space.choices[i] for i in self.ops)
+    def op_names(self) -> tuple[str | None, ...]:
+        """The chosen option's name at every position (None where it is inactive)."""
+        choices = self.space.position_choices
+        return tuple(None if o == INACTIVE else choices[i][o] for i, o in enumerate(self.ops))
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Position name -> chosen option (None where inactive): what a builder reads."""
+        return dict(zip(self.space.positions, self.op_names(), strict=True))
 
 
 @runtime_checkable
@@ -64,14 +71,18 @@ class SearchSpace(Protocol):
     """What every search space offers: sampling, moves, and a canonical text form.
 
     ``positions`` name the places a choice is made (NB201: its six edges) and
-    ``choices`` the options shared by every position (NB201: its five ops), so
-    every space is a grid of ``len(positions) x len(choices)``; the
-    operation-distribution encoding relies on that sharing.
+    ``position_choices[i]`` the options at position ``i`` (each position has its
+    own list). ``groups`` name sets of positions (by index), e.g. a cell's
+    operation blocks, which the operation-distribution encoding counts over.
+    Moves and samples only ever produce valid, canonical architectures: inactive
+    positions hold :data:`INACTIVE`, and a space restricted to a table's rows
+    stays inside them.
     """
 
     name: str
     positions: tuple[str, ...]
-    choices: tuple[str, ...]
+    position_choices: tuple[tuple[str, ...], ...]
+    groups: Mapping[str, tuple[int, ...]]
 
     def __len__(self) -> int: ...
 
@@ -83,10 +94,13 @@ class SearchSpace(Protocol):
 
     def neighbours(self, arch: Architecture) -> list[Architecture]: ...
 
-    def index(self, arch: Architecture) -> int: ...
-
-    def from_index(self, index: int) -> Architecture: ...
+    def contains(self, arch: Architecture) -> bool: ...
 
     def format(self, arch: Architecture) -> str: ...
 
     def parse(self, text: str) -> Architecture: ...
+
+    def definition(self) -> dict[str, Any] | None:
+        """Plain values that rebuild this space (journaled with a run), or None if it is
+        only rebuilt by its registered name."""
+        ...

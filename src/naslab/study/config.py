@@ -20,11 +20,16 @@ from typing import Any
 from naslab.benchmarks import BENCHMARKS, canonical_dataset
 from naslab.benchmarks.table import canonical_noise
 from naslab.errors import ConfigError
+from naslab.files import read_mapping
 from naslab.spaces import SPACES
-from naslab.strategies import STRATEGIES
+from naslab.strategies import STRATEGIES, Strategy
 
 #: Arguments the runner passes to every strategy itself; ``strategy_params`` may not set them.
 RUNNER_ARGUMENTS = ("space", "rng", "max_queries")
+#: Largest accepted count per setting: beyond these a study is a typo, not a plan.
+COUNT_LIMITS = {"seeds": 1_000_000, "batch_size": 100_000, "workers": 1_024}
+#: Seeds are journaled as SQLite INTEGERs (signed 64-bit), so the last one must fit.
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,7 @@ class StudyConfig:
         values["strategies"] = _unique(
             "strategies", [STRATEGIES.canonical(s) for s in values["strategies"]]
         )
-        for name in ("seeds", "batch_size", "workers"):
-            if values[name] < 1:
-                raise ConfigError(f"{name} must be at least 1, got {values[name]}")
-        if values["first_seed"] < 0:
-            raise ConfigError(f"first_seed must be >= 0, got {values['first_seed']}")
+        _check_counts(values)
         if values["max_queries"] is None and values["max_cost"] is None:
             raise ConfigError("the study needs a budget: set max_queries and/or max_cost")
         if values["max_queries"] is not None and values["max_queries"] < 1:
@@ -131,43 +132,7 @@ class StudyConfig:
 
         TOML has no null: write ``max_queries = "none"`` to lift the query budget.
         """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in {".toml", ".yaml", ".yml"}:
-            raise ConfigError(f"config file {path} must end in .toml, .yaml or .yml")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise ConfigError(f"cannot read config file {path}: {reason}") from None
-        try:
-            data = _parse_toml(text) if suffix == ".toml" else _parse_yaml(text)
-        except ValueError as exc:  # tomllib/yaml errors are ValueError subclasses here
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ConfigError(f"config file {path} is not valid {suffix[1:]}: {reason}") from None
-        if data is None:
-            data = {}
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"config file {path} must hold a mapping of settings")
-        return cls.from_dict(data)
-
-
-# --- parsing helpers ---------------------------------------------------------------------
-def _parse_toml(text: str) -> Any:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    return tomllib.loads(text)
-
-
-def _parse_yaml(text: str) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(str(exc).replace("\n", " ")) from None
+        return cls.from_dict(read_mapping(Path(path), "config file"))
 
 
 # --- per-key type checks (shared by from_dict and validated) --------------------------------
@@ -251,6 +216,19 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
+def _check_counts(values: Mapping[str, Any]) -> None:
+    """Seeds, batch size and workers within what a study can run and journal."""
+    for name, limit in COUNT_LIMITS.items():
+        if not 1 <= values[name] <= limit:
+            raise ConfigError(f"{name} must be between 1 and {limit:,}, got {values[name]}")
+    highest = MAX_SEED - values["seeds"] + 1
+    if not 0 <= values["first_seed"] <= highest:
+        raise ConfigError(
+            f"first_seed must be between 0 and {highest} for {values['seeds']} seed(s) "
+            f"(every seed must fit a 64-bit integer), got {values['first_seed']}"
+        )
+
+
 def _unique(key: str, names: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     for name in names:
@@ -284,7 +262,7 @@ def _validated_params(
                 f"strategy_params for {canonical!r} may not set {', '.join(reserved)}: "
                 "the runner passes those itself"
             )
-        checked = STRATEGIES.get(canonical).checked_hyperparameters(kwargs)
+        checked = _strategy_class(canonical).checked_hyperparameters(kwargs)
         out[canonical] = {key: checked[key] for key in kwargs}
     return out
 
@@ -292,4 +270,15 @@ def _validated_params(
 def _check_needs(strategies: tuple[str, ...], max_queries: int | None) -> None:
     """Refuse a study one of its strategies cannot run in (e.g. one without a query budget)."""
     for name in strategies:
-        STRATEGIES.get(name).check_needs(max_queries)
+        _strategy_class(name).check_needs(max_queries)
+
+
+def _strategy_class(name: str) -> type[Strategy]:
+    """The class registered as ``name``; a plugin's object that is not one is refused here."""
+    factory = STRATEGIES.get(name)
+    if not (isinstance(factory, type) and issubclass(factory, Strategy)):
+        summary = next(entry.summary for entry in STRATEGIES if entry.name == name)
+        raise ConfigError(
+            f"strategy {name!r} is not a subclass of naslab.strategies.Strategy: {summary}"
+        )
+    return factory
