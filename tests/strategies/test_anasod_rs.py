@@ -64,10 +64,19 @@ def test_late_proposals_concentrate_around_the_best_encoding(nb201) -> None:
 
 def test_anasod_rs_draws_op_fractions_uniform_on_the_simplex(nb201) -> None:
     strategy = STRATEGIES.get("anasod-rs")(nb201, np.random.default_rng(4), max_queries=100)
-    strategy.tell([Observation(nb201.make(ALL_CONV3), 1.0)])  # ignored: beta_max = 0
+    strategy.tell([Observation(nb201.make(ALL_CONV3), 1.0)])  # ignored: ANASOD-RS learns nothing
     archs = strategy.ask(3000)
     np.testing.assert_allclose(op_fractions(nb201, archs), 0.2, atol=0.015)
     counts = np.array([OpDistEncoding(nb201).counts(a) for a in archs])
     # Uniform on the simplex, not over architectures: one op on >= 4 of the 6 edges has
     # probability 16.5% (Monte Carlo), against 5 * 265 / 15625 = 8.5% for uniform archs.
     assert 0.13 < (counts.max(axis=1) >= 4).mean() < 0.20
+
+
+def test_biased_rs_without_bias_is_anasod_rs(nb201) -> None:
+    plain = STRATEGIES.get("anasod-rs")(nb201, np.random.default_rng(2))
+    unbiased = STRATEGIES.get("anasod-biased-rs")(nb201, np.random.default_rng(2), max_queries=50,
+                                                  beta_max=0)
+    for strategy in (plain, unbiased):
+        strategy.tell([Observation(nb201.make(ALL_CONV3), 1.0)])
+    assert plain.ask(50) == unbiased.ask(50)

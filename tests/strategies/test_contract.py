@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
 from naslab.benchmarks import TableObjective
+from naslab.errors import ConfigError
 from naslab.spaces import CategoricalSpace
 from naslab.strategies import STRATEGIES, Strategy
+from naslab.strategies.hyperparameters import Integer, Real
+from naslab.study.config import RUNNER_ARGUMENTS, StudyConfig
 
 NAMES = STRATEGIES.names()
 BUDGET = 150
 
 
-def make(name: str, space, seed: int, budget: int = BUDGET) -> Strategy:
-    return STRATEGIES.get(name)(space, np.random.default_rng(seed), max_queries=budget)
+def make(name: str, space, seed: int, budget: int = BUDGET, **params) -> Strategy:
+    return STRATEGIES.get(name)(space, np.random.default_rng(seed), max_queries=budget, **params)
 
 
 def test_the_paper_strategies_are_registered() -> None:
@@ -118,3 +123,62 @@ def test_keeps_answering_once_a_tiny_space_is_exhausted(name, drive, hamming) ->
     archs = drive(strategy, hamming(tiny, (1, 1)), 20)
     assert len(archs) == 20 and all(tiny.make(a.ops) == a for a in archs)
     assert strategy.best.value == 0
+
+
+#: Values each kind of hyperparameter must refuse; a new kind adds its own here.
+WRONG_VALUES = {
+    Integer: ["3", 2.5, True, None, [1, 2], {"k": 1}],
+    Real: ["big", True, None, [1, 2], float("nan"), float("inf")],
+}
+DECLARED = [(name, param) for name in NAMES
+            for param in STRATEGIES.get(name).hyperparameters]
+
+
+def test_constructors_take_only_the_runner_arguments_and_declared_hyperparameters() -> None:
+    """So every argument a strategy takes is checked by its declaration (Python and configs)."""
+    for name in NAMES:
+        parameters = inspect.signature(STRATEGIES.get(name)).parameters.values()
+        named = [p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        assert named == list(RUNNER_ARGUMENTS), name
+
+
+@pytest.mark.parametrize(("name", "param"), DECLARED)
+def test_declared_hyperparameters_accept_their_defaults(name, param, nb201) -> None:
+    declaration = STRATEGIES.get(name).hyperparameters[param]
+    strategy = make(name, nb201, seed=0, **{param: declaration.default})
+    assert getattr(strategy, param) == declaration.default == getattr(make(name, nb201, 0), param)
+    config = StudyConfig(strategies=(name,), strategy_params={name: {param: declaration.default}})
+    assert config.validated().strategy_params == {name: {param: declaration.default}}
+
+
+@pytest.mark.parametrize(("name", "param"), DECLARED)
+def test_declared_hyperparameters_refuse_wrong_values(name, param, nb201) -> None:
+    declaration = STRATEGIES.get(name).hyperparameters[param]
+    assert type(declaration) in WRONG_VALUES, "add the wrong values of this kind"
+    for value in WRONG_VALUES[type(declaration)]:
+        with pytest.raises(ConfigError, match=f"^strategy {name!r}: {param} must be "):
+            make(name, nb201, 0, **{param: value})
+        config = StudyConfig(strategies=(name,), strategy_params={name: {param: value}})
+        with pytest.raises(ConfigError) as info:  # nan and inf fail the config's JSON check
+            config.validated()
+        message = str(info.value)
+        assert repr(name) in message and param in message and "\n" not in message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unknown_hyperparameters_are_refused(name, nb201) -> None:
+    with pytest.raises(ConfigError, match=f"^strategy {name!r} takes no argument"):
+        make(name, nb201, 0, no_such_parameter=1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_needs_are_refused_alike_by_the_constructor_and_the_config(name, nb201) -> None:
+    no_budget = StudyConfig(strategies=(name,), max_queries=None, max_cost=1000.0)
+    if not STRATEGIES.get(name).needs:
+        STRATEGIES.get(name)(nb201, np.random.default_rng(0))
+        no_budget.validated()
+        return
+    for attempt in (lambda: STRATEGIES.get(name)(nb201, np.random.default_rng(0)),
+                    no_budget.validated):
+        with pytest.raises(ConfigError, match=f"^strategy {name!r} needs a query budget"):
+            attempt()

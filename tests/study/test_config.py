@@ -6,8 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from naslab.cli import main
 from naslab.errors import ConfigError, UnknownNameError
+from naslab.registry import Entry
+from naslab.strategies import STRATEGIES
 from naslab.study.config import StudyConfig
 
 
@@ -142,3 +146,104 @@ def test_every_field_has_a_type_check() -> None:
     fields = [f.name for f in dataclasses.fields(StudyConfig)]
     assert list(StudyConfig().to_dict()) == fields
     assert StudyConfig.from_dict(StudyConfig().to_dict()) == StudyConfig()
+
+
+# --- strategy parameters and needs: checked before anything is written ----------------------
+BAD_STRATEGY_PARAMS = [
+    ("re", "population_size = -5",
+     "strategy 're': population_size must be an integer >= 1 (NB201 uses 10), got -5"),
+    ("re", 'population_size = "x"',
+     "strategy 're': population_size must be an integer >= 1 (NB201 uses 10), got 'x'"),
+    ("re", "population_size = [1, 2]",
+     "strategy 're': population_size must be an integer >= 1 (NB201 uses 10), got [1, 2]"),
+    ("re", "sample_size = true",
+     "strategy 're': sample_size must be an integer >= 1 (NB201 uses 3), got True"),
+    ("anasod-biased-rs", 'beta_max = "big"',
+     "strategy 'anasod-biased-rs': beta_max must be a finite number >= 0 (the paper uses 2.0), "
+     "got 'big'"),
+    ("anasod-biased-rs", "n_init = 2.5",
+     "strategy 'anasod-biased-rs': n_init must be an integer >= 0 (the paper uses 10), got 2.5"),
+    ("ls", "n_init = 0",
+     "strategy 'ls': n_init must be an integer >= 1 (the paper uses 10), got 0"),
+    ("anasod-rs", "beta_max = 1",
+     "strategy 'anasod-rs' takes no argument(s) 'beta_max'; valid: none"),
+]
+
+
+def _params_toml(strategy: str, assignment: str) -> str:
+    return (f'strategies = ["rs", "{strategy}"]\nseeds = 1\nmax_queries = 5\n'
+            f"[strategy_params.{strategy}]\n{assignment}\n")
+
+
+@pytest.mark.parametrize(("strategy", "assignment", "message"), BAD_STRATEGY_PARAMS)
+def test_bad_strategy_params_name_strategy_parameter_value_and_what_is_allowed(
+    tmp_path: Path, strategy: str, assignment: str, message: str
+) -> None:
+    path = tmp_path / "study.toml"
+    path.write_text(_params_toml(strategy, assignment))
+    with pytest.raises(ConfigError) as info:
+        StudyConfig.from_file(path).validated()
+    assert str(info.value) == message
+
+
+def test_strategy_params_are_stored_as_their_declared_type() -> None:
+    config = StudyConfig(strategies=("anasod-biased-rs",),
+                         strategy_params={"anasod-biased-rs": {"beta_max": 3}}).validated()
+    assert config.strategy_params == {"anasod-biased-rs": {"beta_max": 3.0}}
+    assert type(config.strategy_params["anasod-biased-rs"]["beta_max"]) is float
+    assert config.validated() == config
+
+
+def test_a_study_a_strategy_cannot_run_is_refused_naming_strategy_and_fix() -> None:
+    cost_only = StudyConfig(strategies=("rs", "anasod-biased-rs"), max_queries=None,
+                            max_cost=300000.0)
+    with pytest.raises(ConfigError) as info:
+        cost_only.validated()
+    assert str(info.value) == (
+        "strategy 'anasod-biased-rs' needs a query budget (biased RS anneals beta linearly up "
+        "to beta_max at max_queries); set max_queries (--queries N), or leave the strategy out"
+    )
+    dataclasses.replace(cost_only, max_queries=300).validated()
+    dataclasses.replace(cost_only, strategies=("rs", "anasod-rs")).validated()
+
+
+def _assert_refused_before_writing(result, folder: Path, before: set[Path], start: str) -> None:
+    """Exit status 2, one ``error:`` line, and nothing new in ``folder`` (no run, no temp)."""
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {start}"), result.output
+    assert set(folder.iterdir()) == before
+
+
+@pytest.mark.parametrize(("strategy", "assignment", "message"), BAD_STRATEGY_PARAMS)
+def test_cli_refuses_bad_strategy_params_before_writing(
+    tmp_path: Path, strategy: str, assignment: str, message: str
+) -> None:
+    path = tmp_path / "study.toml"
+    path.write_text(_params_toml(strategy, assignment))
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress"]
+    )
+    _assert_refused_before_writing(result, tmp_path, {path}, message)
+
+
+def test_cli_refuses_a_study_a_strategy_cannot_run_before_writing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [
+        "run", "-s", "rs,anasod-biased-rs", "--queries", "none", "--cost", "300000",
+        "--out", str(tmp_path / "run"), "--no-progress",
+    ])
+    _assert_refused_before_writing(
+        result, tmp_path, set(), "strategy 'anasod-biased-rs' needs a query budget"
+    )
+
+
+def test_a_strategy_plugin_that_is_no_strategy_class_is_refused(monkeypatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AssertionError("never called: refused before any trial")
+
+    entry = Entry("broken", broken, "(failed to load: ImportError: no module 'x')")
+    monkeypatch.setitem(STRATEGIES._entries, "broken", entry)
+    with pytest.raises(ConfigError) as info:
+        StudyConfig(strategies=("rs", "broken")).validated()
+    assert str(info.value) == ("strategy 'broken' is not a subclass of naslab.strategies.Strategy: "
+                               "(failed to load: ImportError: no module 'x')")

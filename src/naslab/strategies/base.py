@@ -50,6 +50,8 @@ class Strategy(ABC):
                     declared[name] = attr
                 elif name in declared:  # a subclass fixed it to a plain value
                     del declared[name]
+        for param in declared.values():  # a bad declaration fails at import, not in a study
+            param.validate(param.default)
         cls.hyperparameters = MappingProxyType(declared)
 
     def __init__(

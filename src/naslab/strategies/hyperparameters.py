@@ -17,10 +17,13 @@ descriptors, so reading ``self.population_size`` costs a plain attribute lookup.
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
+
+from naslab.errors import excerpt
 
 T = TypeVar("T")
 
@@ -39,7 +42,6 @@ class Hyperparameter(ABC, Generic[T]):
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
-        self.validate(self.default)  # a bad declaration fails at import, not in a study
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Hyperparameter[T]: ...
@@ -58,18 +60,18 @@ class Hyperparameter(ABC, Generic[T]):
         """What values are allowed, as a phrase: ``"an integer >= 1"``."""
 
     @abstractmethod
-    def convert(self, value: object) -> T | None:
-        """``value`` as this parameter's type, or None when it is not an allowed value."""
+    def convert(self, value: object) -> T:
+        """``value`` as this parameter's type; TypeError or ValueError when it is not allowed."""
 
     def validate(self, value: object) -> T:
         """``value`` converted, or a ValueError saying what is allowed and what was given."""
-        converted = self.convert(value)
-        if converted is None:
+        try:
+            return self.convert(value)
+        except (TypeError, ValueError):
             raise ValueError(
                 f"{self.name} must be {self.allowed()} ({self.origin} uses {self.default!r}), "
-                f"got {value!r}"
-            )
-        return converted
+                f"got {excerpt(value)}"
+            ) from None
 
 
 N = TypeVar("N", bound=float)  # int or float (mypy promotes int to float)
@@ -101,42 +103,41 @@ class _Number(Hyperparameter[N]):
             return f"{self.kind} <= {self.high}"
         return self.kind
 
-    def convert(self, value: object) -> N | None:
+    def convert(self, value: object) -> N:
         number = self._typed(value)
-        if number is None:
-            return None
         if (self.low is not None and number < self.low) or (
             self.high is not None and number > self.high
         ):
-            return None
+            raise ValueError("out of range")
         return number
 
     @abstractmethod
-    def _typed(self, value: object) -> N | None:
-        """``value`` as this kind of number, or None (bools are never numbers here)."""
+    def _typed(self, value: object) -> N:
+        """``value`` as this kind of number; TypeError when it is not one (bools never are)."""
 
 
 class Integer(_Number[int]):
-    """A whole number: ``2.5`` or ``"3"`` is refused, not truncated or parsed."""
+    """A whole number (numpy's too): ``2.5`` or ``"3"`` is refused, not truncated or parsed."""
 
     kind = "an integer"
 
-    def _typed(self, value: object) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return None
+    def _typed(self, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError("not an integer")
         return int(value)
 
 
 class Real(_Number[float]):
     """A finite real number; integers are accepted and stored as floats."""
 
-    kind = "a number"
+    kind = "a finite number"
 
-    def _typed(self, value: object) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None
-        number = float(value)
-        return number if math.isfinite(number) else None
+    def _typed(self, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError("not a number")
+        if not math.isfinite(value):
+            raise ValueError("not finite")
+        return float(value)
 
 
 @dataclass(frozen=True)
