@@ -147,14 +147,18 @@ def report(run_dir: Path, table_format: str) -> None:
 
 
 def _report(run_dir: Path, table_format: str) -> None:
-    from naslab.analysis.report import build_report
+    """Report the run as its journal records it: its own settings and how far each trial got."""
+    from naslab.analysis import RunInfo, build_report
     from naslab.benchmarks import load_benchmark
-    from naslab.study.journal import read_config, read_evaluations
+    from naslab.study.journal import Journal, read_evaluations
 
-    config = read_config(run_dir)
+    with Journal(run_dir, read_only=True) as journal:
+        config, statuses = journal.config(), journal.statuses()
+    run = RunInfo(config.strategies, config.datasets, tuple(config.seed_list), statuses,
+                  config.max_queries, config.max_cost, config.noise)
     evaluations = read_evaluations(run_dir)
     benchmarks = {d: load_benchmark(config.benchmark, d) for d in config.datasets}
-    result = build_report(evaluations, benchmarks, run_dir, table_format=table_format)
+    result = build_report(evaluations, benchmarks, run_dir, run=run, table_format=table_format)
     click.echo(result.text)
     click.echo(f"\nresults: {run_dir}")
 

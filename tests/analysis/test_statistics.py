@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from naslab.analysis import mean_se, step_values_on_grid, summarise
+from naslab.analysis import mean_se, pairwise_p, step_values_on_grid, summarise
 from naslab.analysis.plots import cost_curve
 
 RS = [9.0, 9.2, 9.4, 9.6, 9.8, 10.0, 10.2, 10.4]
@@ -16,8 +16,8 @@ def _finals(errors: dict[str, list[float]], dataset: str = "d") -> pd.DataFrame:
     """A trajectory frame of one-query trials, final error per (strategy, seed) as given."""
     rows = [
         {"strategy": s, "dataset": dataset, "seed": seed, "query": 1, "best_observed": e,
-         "incumbent_true_error": e + 0.1, "incumbent_regret": e - 8.0,
-         "incumbent_test_error": np.nan}
+         "incumbent_observed": e, "incumbent_true": e + 0.1, "incumbent_regret": e - 8.0,
+         "incumbent_test": np.nan}
         for s, values in errors.items() for seed, e in enumerate(values)
     ]
     return pd.DataFrame(rows)
@@ -39,21 +39,46 @@ def test_summary_means_standard_errors_and_p_values_match_scipy() -> None:
     assert row.loc["good", "n_seeds"] == 8
     assert row.loc["good", "best_observed_mean"] == pytest.approx(np.mean(GOOD))
     assert row.loc["good", "best_observed_se"] == pytest.approx(np.std(GOOD, ddof=1) / np.sqrt(8))
-    assert row.loc["good", "incumbent_true_error_mean"] == pytest.approx(np.mean(GOOD) + 0.1)
+    assert row.loc["good", "incumbent_true_mean"] == pytest.approx(np.mean(GOOD) + 0.1)
     expected = mannwhitneyu(GOOD, RS, alternative="less").pvalue
     assert row.loc["good", "p_best_observed"] == pytest.approx(expected)
     assert row.loc["good", "p_best_observed"] < 0.01
-    assert row.loc["good", "p_incumbent_true_error"] < 0.01
+    assert row.loc["good", "p_incumbent_true"] < 0.01
     assert row.loc["same", "p_best_observed"] >= 0.5  # no evidence either way
     assert np.isnan(row.loc["rs", "p_best_observed"])  # the baseline is not tested on itself
-    assert np.isnan(row.loc["rs", "incumbent_test_error_mean"])
+    assert np.isnan(row.loc["rs", "incumbent_test_mean"])
     assert (summary["note"] == "").all()
+
+
+def test_a_metric_to_maximise_tests_for_larger_values() -> None:
+    accuracies = _finals({"rs": [100 - e for e in RS], "good": [100 - e for e in GOOD]})
+    row = summarise(accuracies, goal="max").set_index("strategy")
+    expected = mannwhitneyu(GOOD, RS, alternative="less").pvalue
+    assert row.loc["good", "p_best_observed"] == pytest.approx(expected)
+    assert summarise(accuracies, goal="min").set_index("strategy").loc[
+        "good", "p_best_observed"] > 0.99  # the wrong direction finds nothing
+
+
+def test_pairwise_matrix_tests_every_ordered_pair() -> None:
+    finals = _finals({"rs": RS, "good": GOOD, "same": list(RS)})
+    matrix = pairwise_p(finals, "best_observed")
+    assert list(matrix.index) == list(matrix.columns) == ["rs", "good", "same"]
+    assert np.isnan(np.diag(matrix.to_numpy())).all()
+    assert matrix.loc["good", "rs"] == pytest.approx(
+        mannwhitneyu(GOOD, RS, alternative="less").pvalue)
+    assert matrix.loc["rs", "good"] == pytest.approx(
+        mannwhitneyu(RS, GOOD, alternative="less").pvalue)
+    assert matrix.loc["good", "same"] < 0.01 and matrix.loc["rs", "same"] >= 0.5
+    flipped = pairwise_p(finals.assign(best_observed=-finals["best_observed"]),
+                         "best_observed", goal="max")
+    np.testing.assert_allclose(flipped.to_numpy(), matrix.to_numpy())
+    assert pairwise_p(finals, "incumbent_test").isna().all().all()  # no values, no test
 
 
 def test_without_the_baseline_p_values_are_nan_with_a_note() -> None:
     summary = summarise(_finals({"zeta": GOOD, "alpha": RS}), baseline="rs")
     assert summary["strategy"].tolist() == ["zeta", "alpha"]  # input order, not sorted
-    assert summary[["p_best_observed", "p_incumbent_true_error"]].isna().all().all()
+    assert summary[["p_best_observed", "p_incumbent_true"]].isna().all().all()
     assert summary["note"].tolist() == ["baseline 'rs' not run on d"] * 2
 
 
@@ -73,7 +98,8 @@ def test_queries_to_optimum_counts_the_seeds_that_reached_it() -> None:
     regrets = {0: [1.0, 0.5, 0.0, 0.0], 1: [1.0, 1.0, 1.0, 1.0], 2: [0.0, 0.0, 0.0, 0.0]}
     traj = pd.DataFrame([
         {"strategy": "rs", "dataset": "d", "seed": seed, "query": q + 1, "best_observed": r,
-         "incumbent_true_error": r, "incumbent_regret": r, "incumbent_test_error": np.nan}
+         "incumbent_observed": r, "incumbent_true": r, "incumbent_regret": r,
+         "incumbent_test": np.nan}
         for seed, values in regrets.items() for q, r in enumerate(values)
     ])
     row = summarise(traj).iloc[0]

@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from naslab.analysis import add_trajectories
+from naslab.analysis import add_trajectories, study_metric
 from naslab.benchmarks import TabularBenchmark
-from naslab.errors import BenchmarkDataError, ConfigError
+from naslab.errors import ConfigError
+from naslab.observation import VALIDATION_ERROR, Metric
 from naslab.spaces import CategoricalSpace
+from naslab.spaces.base import Architecture
 
 OPT = "333132"  # the cifar10(-valid) optimum, seed-mean validation error 8.3933 %
 
@@ -47,6 +49,7 @@ def test_hand_built_two_seed_trajectory(cifar10: TabularBenchmark, archs) -> Non
     assert seed0["cum_cost"].tolist() == [100.0, 300.0, 500.0, 800.0, 1100.0]
     assert seed0["best_observed"].tolist() == [10.0, 9.0, 9.0, 9.0, 8.0]
     assert seed0["incumbent"].tolist() == [a, b, a, a, opt]
+    assert seed0["incumbent_observed"].tolist() == [10.0, 9.0, 10.0, 10.0, 9.0]
     assert seed1["step"].tolist() == [0, 1]
     assert seed1["cum_cost"].tolist() == [70.0, 120.0]
     assert seed1["best_observed"].tolist() == [9.5, 9.0]
@@ -54,28 +57,44 @@ def test_hand_built_two_seed_trajectory(cifar10: TabularBenchmark, archs) -> Non
 
     true_a = cifar10.true_value(cifar10.space.parse(a))
     true_b = cifar10.true_value(cifar10.space.parse(b))
-    assert seed0["incumbent_true_error"].tolist() == pytest.approx(
+    assert seed0["incumbent_true"].tolist() == pytest.approx(
         [true_a, true_b, true_a, true_a, 8.3933], abs=1e-4
     )
     assert traj["incumbent_regret"].iloc[4] == 0.0
     assert traj["incumbent_percentile"].iloc[4] == 0.0
     assert seed1["incumbent_regret"].tolist() == pytest.approx([0.0, true_a - 8.393333], abs=1e-5)
-    assert traj["incumbent_test_error"].isna().all()  # the embedded table has no test accuracy
+    assert traj["incumbent_test"].isna().all()  # the embedded table has no test accuracy
     assert traj["value"].tolist()[:5] == [10.0, 9.0, 12.0, 10.0, 8.0]  # input columns kept
 
 
-def test_test_error_and_percentile_from_the_table() -> None:
+class ToyTruth:
+    """Ground truth of three architectures x, y, z with a test column: known numbers."""
+
     space = CategoricalSpace("toy", ["a"], ["x", "y", "z"])
-    bench = TabularBenchmark(
-        "toy", "d", space, np.array([[90.0, 92.0], [95.0, 95.0], [80.0, 80.0]]),
-        np.ones(3), {"test_acc": np.array([89.0, 94.0, 79.0])},
-    )
+    name, dataset, metric = "toy", "d", VALIDATION_ERROR
+    true = {"x": 9.0, "y": 5.0, "z": 20.0}
+    optimum_value = 5.0
+
+    def true_value(self, arch: Architecture) -> float:
+        return self.true[str(arch)]
+
+    def regret(self, arch: Architecture) -> float:
+        return self.true_value(arch) - self.optimum_value
+
+    def percentile(self, arch: Architecture) -> float:
+        return 100 * sum(v < self.true_value(arch) for v in self.true.values()) / 3
+
+    def test_value(self, arch: Architecture) -> float:
+        return self.true_value(arch) + 1.0
+
+
+def test_ground_truth_columns_come_from_the_benchmark() -> None:
     traj = add_trajectories(
         _frame([("rs", 0, 0, "x", 9.5, 1.0), ("rs", 0, 1, "y", 5.0, 1.0)], dataset="d"),
-        {"d": bench},
+        {"d": ToyTruth()},
     )
-    assert traj["incumbent_true_error"].tolist() == pytest.approx([9.0, 5.0])
-    assert traj["incumbent_test_error"].tolist() == pytest.approx([11.0, 6.0])
+    assert traj["incumbent_true"].tolist() == pytest.approx([9.0, 5.0])
+    assert traj["incumbent_test"].tolist() == pytest.approx([10.0, 6.0])
     assert traj["incumbent_percentile"].tolist() == pytest.approx([100 / 3, 0.0])
     assert traj["incumbent_regret"].tolist() == pytest.approx([4.0, 0.0])
 
@@ -87,7 +106,7 @@ def test_failed_evaluations_are_not_observations(cifar10, archs) -> None:
     traj = add_trajectories(evals, {"cifar10": cifar10})
     assert traj["incumbent"].isna().tolist() == [True, False, False]
     assert traj["incumbent"].tolist()[1:] == [a, a]
-    assert np.isnan(traj["incumbent_true_error"].iloc[0])
+    assert np.isnan(traj["incumbent_true"].iloc[0])
     assert traj["best_observed"].tolist()[1:] == [9.0, 9.0]
     assert traj["cum_cost"].tolist() == [5.0, 10.0, 15.0]
 
@@ -111,15 +130,16 @@ def test_fast_on_18000_rows(cifar10) -> None:
     rng = np.random.default_rng(1)
     n_trials, budget = 60, 300
     index = rng.integers(len(cifar10.space), size=n_trials * budget)
-    names = {i: str(cifar10.space.from_index(int(i))) for i in np.unique(index)}
+    archs = {i: cifar10.space.from_index(int(i)) for i in np.unique(index)}
+    truth = np.array([cifar10.true_value(archs[i]) for i in index])
     evals = pd.DataFrame({
         "strategy": np.repeat(["rs", "bo"], n_trials // 2 * budget),
         "dataset": "cifar10",
         "seed": np.tile(np.repeat(np.arange(n_trials // 2), budget), 2),
         "step": np.tile(np.arange(budget), n_trials),
-        "arch": [names[i] for i in index],
-        "value": cifar10.mean_value[index] + rng.normal(0, 0.3, index.size),
-        "cost": cifar10.train_time[index],
+        "arch": [str(archs[i]) for i in index],
+        "value": truth + rng.normal(0, 0.3, index.size),
+        "cost": rng.uniform(1000, 2000, index.size),
     })
     start = time.perf_counter()
     traj = add_trajectories(evals, {"cifar10": cifar10})
@@ -132,7 +152,45 @@ def test_bad_input_says_what_is_needed(cifar10, archs) -> None:
     evals = _frame([("rs", 0, 0, archs["A"], 9.0, 1.0)])
     with pytest.raises(ConfigError, match="lacks columns cost"):
         add_trajectories(evals.drop(columns="cost"), {"cifar10": cifar10})
-    with pytest.raises(BenchmarkDataError, match="no benchmark given for dataset.*cifar10"):
-        add_trajectories(evals, {})
     with pytest.raises(ConfigError, match="empty"):
         add_trajectories(evals.iloc[:0], {"cifar10": cifar10})
+
+
+def test_a_dataset_without_benchmark_has_observed_values_only(cifar10, archs) -> None:
+    evals = pd.concat([
+        _frame([("rs", 0, 0, archs["A"], 9.0, 1.0), ("rs", 0, 1, archs["B"], 10.0, 1.0)]),
+        _frame([("rs", 0, 0, "mine-1", 0.5, 1.0), ("rs", 0, 1, "mine-2", 0.25, 1.0),
+                ("rs", 0, 2, "mine-2", 0.75, 1.0)], dataset="mine"),
+    ])
+    traj = add_trajectories(evals, {"cifar10": cifar10})
+    mine = traj[traj.dataset == "mine"]
+    assert mine["best_observed"].tolist() == [0.5, 0.25, 0.25]
+    assert mine["incumbent"].tolist() == ["mine-1", "mine-2", "mine-1"]  # mean 0.5 ties: first
+    assert mine["incumbent_observed"].tolist() == [0.5, 0.25, 0.5]
+    assert mine[["incumbent_true", "incumbent_regret", "incumbent_percentile"]].isna().all().all()
+    assert traj.loc[traj.dataset == "cifar10", "incumbent_true"].notna().all()
+
+
+def test_a_metric_to_maximise_reads_in_its_own_units(cifar10, accuracy, simulate) -> None:
+    """The same search as -accuracy values: every value column is 100 - the error one."""
+    errors = simulate(strategies=("rs", "climb"), seeds=2, budget=30)
+    by_error = add_trajectories(errors, {"cifar10": cifar10})
+    by_accuracy = add_trajectories(errors.assign(value=errors["value"] - 100.0),
+                                   {"cifar10": accuracy})
+    for column in ("best_observed", "incumbent_observed", "incumbent_true"):
+        np.testing.assert_allclose(by_accuracy[column], 100.0 - by_error[column])
+    assert (by_accuracy["incumbent"] == by_error["incumbent"]).all()
+    np.testing.assert_allclose(by_accuracy["incumbent_regret"], by_error["incumbent_regret"])
+    assert (by_accuracy["incumbent_regret"] >= 0).all()
+    first = by_accuracy[(by_accuracy.strategy == "rs") & (by_accuracy.seed == 0)]
+    assert first["best_observed"].is_monotonic_increasing  # the highest accuracy so far
+
+
+def test_study_metric_is_the_benchmarks_or_the_given_one(cifar10, accuracy) -> None:
+    assert study_metric({"cifar10": cifar10}) == VALIDATION_ERROR
+    assert study_metric({}, Metric("loss")).name == "loss"
+    assert study_metric({}).name == "objective value"
+    with pytest.raises(ConfigError, match="different metrics"):
+        study_metric({"cifar10": cifar10, "acc": accuracy})
+    with pytest.raises(ConfigError, match="different metrics"):
+        study_metric({"cifar10": cifar10}, Metric("loss"))

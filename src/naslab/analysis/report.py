@@ -1,17 +1,18 @@
-"""The report of a study: tidy table, summary, plots and Markdown, plus the text the CLI prints.
+"""The report of a study: tidy table, summary, plots, Markdown and HTML, plus the text the CLI prints.
 
 The tables follow seed 000, Table 2 (rows: strategies, columns: datasets, cells:
-mean ± 1 SE over seeds at the budget), with the incumbent's true error beside
-the best observed error, and a rank test of every strategy against random search
-(seed 001, section 3.1.1). Every file is written to a temporary name and renamed,
-so an interrupted report never leaves a half-written file.
+mean ± 1 SE over seeds at the budget), with the incumbent's true value beside
+the best observed value, and rank tests of every strategy against random search
+(seed 001, section 3.1.1) and against each other. Values are in the searched
+metric's units. An unfinished run is reported from its finished trials only,
+with how far every other trial got. Every file is written to a temporary name
+and renamed, so an interrupted report never leaves a half-written file.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.util
-import os
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,25 +21,22 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from naslab.analysis.plots import plot_trajectories
-from naslab.analysis.statistics import TESTED, summarise
-from naslab.analysis.trajectories import add_trajectories
-from naslab.benchmarks.table import TabularBenchmark
+from naslab.analysis.content import Content, Table, rows
+from naslab.analysis.files import remove_stale_parts, write_atomic
+from naslab.analysis.html import render_html
+from naslab.analysis.plots import panels, plot_final_values, plot_trajectories, strategy_colors
+from naslab.analysis.progress import RunInfo, progress_table
+from naslab.analysis.statistics import TESTED, final_rows, pairwise_p, summarise
+from naslab.analysis.trajectories import GroundTruth, add_trajectories, study_metric
 from naslab.errors import ConfigError
+from naslab.observation import Metric
 
 TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
-DPI = 120
-#: (title, summary column stem) of every mean ± SE table, in report order.
-ERROR_TABLES: tuple[tuple[str, str], ...] = (
-    ("Best observed validation error (%), the papers' metric", "best_observed"),
-    ("Incumbent true validation error (%), seed-mean error of the returned architecture",
-     "incumbent_true_error"),
-    ("Incumbent regret (percentage points above the global optimum)", "incumbent_regret"),
-    ("Incumbent test error (%)", "incumbent_test_error"),
+#: Files a report writes into the run folder (besides ``plots/*.png``).
+REPORT_FILES: tuple[str, ...] = (
+    *(f"evaluations.{f}" for f in TABLE_FORMATS), "summary.csv", "report.md", "report.html"
 )
-
-Table = tuple[str, pd.DataFrame]  # title, cells (rows: strategies, columns: datasets)
-
+DPI = 120
 
 @dataclass(frozen=True)
 class Report:
@@ -51,16 +49,24 @@ class Report:
 
 def build_report(
     evals: pd.DataFrame,
-    benchmarks: Mapping[str, TabularBenchmark],
+    benchmarks: Mapping[str, GroundTruth],
     out_dir: Path,
     *,
+    metric: Metric | None = None,
+    run: RunInfo | None = None,
     baseline: str = "rs",
     table_format: str = "csv",
 ) -> Report:
-    """Analyse ``evals`` against ``benchmarks`` and write the report into ``out_dir``.
+    """Analyse ``evals`` and write the report into ``out_dir``.
 
-    Writes ``evaluations.csv`` (or ``.parquet``: the tidy table with the trajectory
-    columns), ``summary.csv``, ``plots/<dataset>_{query,cost}.png`` and ``report.md``.
+    ``benchmarks`` gives the ground truth of the datasets that have a table; a
+    dataset without one (a Python-function objective) is reported on observed
+    values only. ``metric`` names what was searched where no benchmark says it.
+    ``run`` is the run's plan and trial statuses (default: every trial in
+    ``evals`` finished, budgets unknown). Writes ``evaluations.csv`` (or
+    ``.parquet``: the tidy table with the trajectory columns; the other format's
+    old table is removed), ``summary.csv``, ``plots/<dataset>_{query,cost,final}.png``,
+    ``report.md`` and the self-contained ``report.html``.
     """
     if table_format not in TABLE_FORMATS:
         raise ConfigError(
@@ -69,26 +75,29 @@ def build_report(
     if table_format == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise ConfigError("writing parquet needs pyarrow: pip install 'naslab[parquet]'")
     out_dir = Path(out_dir)
-    traj = add_trajectories(evals, benchmarks)
-    summary = summarise(traj, baseline)
-    tables = _tables(summary, baseline)
-    text = _header(summary, baseline) + "\n\n" + "\n\n".join(_text_table(t) for t in tables)
-    notes = _notes(summary, benchmarks)
-    text += "\n\n" + "\n".join(notes)
+    metric = study_metric(benchmarks, metric)
+    run = run or RunInfo.of_evaluations(evals)
+    traj = add_trajectories(evals, benchmarks, metric)
+    done = traj[run.is_done(traj)]
+    summary = summarise(done, baseline, metric.goal) if len(done) else pd.DataFrame()
+    content = _content(done, summary, benchmarks, metric, run, evals, baseline)
 
+    remove_stale_parts(out_dir, lambda name: name in REPORT_FILES)
+    remove_stale_parts(out_dir / "plots", lambda name: name.endswith(".png"))
     evaluations = out_dir / f"evaluations.{table_format}"
     files = [
-        _write_atomic(evaluations, lambda p: _write_table(traj, p, table_format)),
-        _write_atomic(out_dir / "summary.csv", lambda p: summary.to_csv(p, index=False)),
+        write_atomic(evaluations, lambda p: _write_table(traj, p, table_format)),
+        write_atomic(out_dir / "summary.csv", lambda p: summary.to_csv(p, index=False)),
     ]
-    plots = []
-    for name, fig in plot_trajectories(traj, benchmarks).items():
-        path = out_dir / "plots" / f"{name}.png"
-        plots.append(_write_atomic(path, functools.partial(_save_png, fig)))
-    files += plots
-    markdown = _markdown(summary, baseline, tables, notes, [p.relative_to(out_dir) for p in plots])
-    files.append(_write_atomic(out_dir / "report.md", lambda p: p.write_text(markdown, "utf-8")))
-    return Report(summary, text, files)
+    for other in TABLE_FORMATS:
+        if other != table_format:
+            (out_dir / f"evaluations.{other}").unlink(missing_ok=True)
+    for figures in content.figures.values():
+        for name, png in figures:
+            files.append(write_atomic(out_dir / "plots" / f"{name}.png", _writer(png)))
+    files.append(write_atomic(out_dir / "report.md", _writer(_markdown(content).encode())))
+    files.append(write_atomic(out_dir / "report.html", _writer(render_html(content).encode())))
+    return Report(summary, _text(content), files)
 
 
 def _write_table(traj: pd.DataFrame, path: Path, table_format: str) -> None:
@@ -98,24 +107,46 @@ def _write_table(traj: pd.DataFrame, path: Path, table_format: str) -> None:
         traj.to_csv(path, index=False)
 
 
-def _save_png(figure: Figure, path: Path) -> None:
-    figure.savefig(path, dpi=DPI, format="png")
+def _writer(data: bytes) -> Callable[[Path], object]:
+    return lambda path: path.write_bytes(data)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Write ``path`` via a temporary sibling renamed over it, so it is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=DPI, format="png")
+    return buffer.getvalue()
 
 
-# --- cells -----------------------------------------------------------------------------
-def format_error(mean: float, se: float) -> str:
+# --- content ---------------------------------------------------------------------------
+def _content(
+    done: pd.DataFrame, summary: pd.DataFrame, benchmarks: Mapping[str, GroundTruth],
+    metric: Metric, run: RunInfo, evals: pd.DataFrame, baseline: str,
+) -> Content:
+    truth = {d: benchmarks[d] for d in run.datasets if d in benchmarks}
+    progress = None
+    if not run.finished:
+        progress = ("Progress of the unfinished run (trials done / started / not started; "
+                    "spent of the budget)", _progress_cells(run, evals))
+    colors = strategy_colors(run.strategies)
+    figures: dict[str, list[tuple[str, bytes]]] = {}
+    if len(done):
+        named = {**plot_trajectories(done, benchmarks, metric, colors),
+                 **plot_final_values(done, benchmarks, metric, colors)}
+        for name, figure in named.items():
+            dataset = name.rsplit("_", 1)[0]
+            figures.setdefault(dataset, []).append((name, _png(figure)))
+    return Content(
+        header=_header(summary, run, metric, baseline),
+        settings=_settings(run, truth, metric),
+        progress=progress,
+        tables=_tables(summary, run, metric, baseline, bool(truth)) if len(summary) else [],
+        notes=_notes(summary, run, truth, metric),
+        matrices=_matrices(done, truth, metric) if len(done) else {},
+        figures=figures,
+    )
+
+
+def format_value(mean: float, se: float) -> str:
     """``'8.67 ± 0.03'``; the SE reads ``n/a`` for a single seed, the cell ``-`` if no value."""
     if not np.isfinite(mean):
         return "-"
@@ -127,105 +158,228 @@ def format_p(p: float) -> str:
     return f"{p:.3g}" if np.isfinite(p) else "-"
 
 
-def _pivot(summary: pd.DataFrame, cells: pd.Series) -> pd.DataFrame:
-    """Cells laid out as strategies x datasets in input order, ``-`` where not run."""
-    frame = summary[["strategy", "dataset"]].assign(cell=cells.to_numpy())
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``'1 strategy'``, ``'2 strategies'``: ``many`` defaults to ``word + 's'``."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _pivot(summary: pd.DataFrame, cells: pd.Series, run: RunInfo) -> pd.DataFrame:
+    """Cells laid out as the run's strategies x datasets, ``-`` where no trial finished.
+
+    In an unfinished run a cell over fewer seeds than planned says so.
+    """
+    marks = summary["n_seeds"].map(
+        lambda n: "" if n == len(run.seeds) else f" [{n}/{len(run.seeds)} seeds]")
+    frame = summary[["strategy", "dataset"]].assign(cell=(cells + marks).to_numpy())
     table = frame.pivot(index="strategy", columns="dataset", values="cell")
-    table = table.reindex(index=pd.unique(summary["strategy"]),
-                          columns=pd.unique(summary["dataset"]))
-    return table.fillna("-")
+    return table.reindex(index=list(run.strategies), columns=list(run.datasets)).fillna("-")
 
 
-def _tables(summary: pd.DataFrame, baseline: str) -> list[Table]:
+def _tables(
+    summary: pd.DataFrame, run: RunInfo, metric: Metric, baseline: str, has_truth: bool
+) -> list[Table]:
+    name = metric.name
+    stems = [
+        (f"Best observed {name}, the papers' metric", "best_observed"),
+        (f"Incumbent true {name}, seed-mean value of the returned architecture",
+         "incumbent_true"),
+        (f"Incumbent regret: gap between the returned architecture's true {name} and the "
+         "global optimum", "incumbent_regret"),
+        (f"Incumbent test value ({name} on the test split)", "incumbent_test"),
+    ]
+    if summary["incumbent_true_mean"].isna().any():  # some dataset has no ground truth
+        stems.insert(1, (f"Incumbent mean observed {name} (datasets without ground truth)",
+                         "incumbent_observed"))
     tables = []
-    for title, stem in ERROR_TABLES:
-        if summary[f"{stem}_mean"].notna().any():
-            cells = summary.apply(
-                lambda r, s=stem: format_error(r[f"{s}_mean"], r[f"{s}_se"]), axis=1
-            )
-            tables.append((title, _pivot(summary, cells)))
+    for title, stem in stems:
+        mean, se = summary[f"{stem}_mean"], summary[f"{stem}_se"]
+        if stem == "incumbent_observed":
+            mean = mean.where(summary["incumbent_true_mean"].isna())
+        if mean.notna().any():
+            cells = pd.Series([format_value(m, s) for m, s in zip(mean, se, strict=True)])
+            tables.append((title, _pivot(summary, cells, run)))
     tested = " / ".join(t.replace("_", " ") for t in TESTED)
     p_cells = summary.apply(lambda r: " / ".join(format_p(r[f"p_{t}"]) for t in TESTED), axis=1)
-    p_table = _pivot(summary, p_cells).drop(index=baseline, errors="ignore")
+    p_table = _pivot(summary, p_cells, run).drop(index=baseline, errors="ignore")
     if len(p_table):
         tables.append((
-            f"p-value vs {baseline}, one-sided Mann-Whitney U over seeds ({tested})", p_table
+            f"p-value that a strategy is better than {baseline} ({metric.best_word} {name} is "
+            f"best), one-sided Mann-Whitney U over seeds ({tested})", p_table
         ))
-    reach = summary.apply(
-        lambda r: (f"{r['queries_to_optimum']:.1f}" if r["n_reached_optimum"] else "-")
-        + f" ({r['n_reached_optimum']}/{r['n_seeds']})",
-        axis=1,
-    )
-    tables.append((
-        "Queries until the incumbent is the global optimum (mean over seeds that did; did/seeds)",
-        _pivot(summary, reach),
-    ))
+    if has_truth:
+        reach = summary.apply(
+            lambda r: "-" if np.isnan(r["incumbent_regret_mean"]) else
+            (f"{r['queries_to_optimum']:.1f}" if r["n_reached_optimum"] else "-")
+            + f" ({r['n_reached_optimum']}/{r['n_seeds']})",
+            axis=1,
+        )
+        tables.append((
+            "Queries until the incumbent is the global optimum (mean over seeds that did; "
+            "did/seeds)", _pivot(summary, reach, run),
+        ))
     return tables
 
 
-def _span(column: pd.Series) -> str:
-    low, high = column.min(), column.max()
-    return f"{low}" if low == high else f"{low}-{high}"
+def _matrices(done: pd.DataFrame, truth: Mapping[str, GroundTruth], metric: Metric
+              ) -> dict[str, Table]:
+    """Per dataset, every strategy against every other on the final incumbent's value."""
+    out = {}
+    for dataset, rows in final_rows(done).groupby("dataset", sort=False):
+        column, label = panels(dataset in truth, metric)[1]
+        matrix = pairwise_p(rows, column, metric.goal).map(format_p)
+        matrix.columns = [f"vs {c}" for c in matrix.columns]
+        out[str(dataset)] = (
+            f"{dataset}: p-value that the row's final {label} is better than the column's "
+            f"({metric.best_word} is best; one-sided Mann-Whitney U over seeds)", matrix
+        )
+    return out
 
 
-def _header(summary: pd.DataFrame, baseline: str) -> str:
-    return (
-        f"naslab report: {summary['strategy'].nunique()} strategies x "
-        f"{summary['dataset'].nunique()} datasets, {_span(summary['n_seeds'])} seeds, "
-        f"budget {_span(summary['queries'])} queries\n"
-        f"cells: mean ± 1 standard error over seeds at the end of the budget; "
-        f"baseline: {baseline}"
-    )
+def _progress_cells(run: RunInfo, evals: pd.DataFrame) -> pd.DataFrame:
+    progress = progress_table(run, evals)
+
+    def cell(r: pd.Series) -> str:
+        text = f"{r['done']}/{r['done'] + r['started'] + r['not_started']} done, " \
+               f"{r['started']} started, {r['not_started']} not started; {r['queries']}"
+        text += f"/{r['query_budget']:.0f} queries" if np.isfinite(r["query_budget"]) \
+            else " queries"
+        if np.isfinite(r["cost_budget"]):
+            text += f", {r['cost']:.0f}/{r['cost_budget']:.0f} GPU-s"
+        return text
+
+    cells = progress.apply(cell, axis=1)
+    frame = progress[["strategy", "dataset"]].assign(cell=cells.to_numpy())
+    table = frame.pivot(index="strategy", columns="dataset", values="cell")
+    return table.reindex(index=list(run.strategies), columns=list(run.datasets))
 
 
-def _notes(summary: pd.DataFrame, benchmarks: Mapping[str, TabularBenchmark]) -> list[str]:
-    optima = ", ".join(
-        f"{d} {benchmarks[d].optimum_value:.2f}" for d in pd.unique(summary["dataset"])
-    )
-    notes = [f"Global optimum (seed-mean validation error %): {optima}"]
-    notes += [f"Note: {n}" for n in pd.unique(summary["note"]) if n]
+def _budget(summary: pd.DataFrame, run: RunInfo) -> str:
+    stated = run.budget()
+    if stated is not None or not len(summary):
+        return f"budget {stated or 'not known'}"
+    low, high = summary["queries"].min(), summary["queries"].max()
+    return f"{low if low == high else f'{low}-{high}'} queries per trial"
+
+
+def _header(summary: pd.DataFrame, run: RunInfo, metric: Metric, baseline: str) -> list[str]:
+    lines = [
+        f"naslab report: {plural(len(run.strategies), 'strategy', 'strategies')} x "
+        f"{plural(len(run.datasets), 'dataset')}, {plural(len(run.seeds), 'seed')}, "
+        f"{_budget(summary, run)}",
+        f"metric: {metric.name}, {metric.best_word} is best; cells: mean ± 1 standard error "
+        f"over seeds at the end of the budget; baseline: {baseline}",
+    ]
+    if not run.finished:
+        n_done = sum(status == "done" for status in run.statuses.values())
+        lines.append(
+            f"UNFINISHED RUN: {n_done} of {plural(len(run.statuses), 'trial')} done. Tables "
+            "and plots use finished trials only (a cell over fewer seeds than planned says "
+            "[done/seeds]); partial trials are not final numbers. `naslab resume` finishes it."
+        )
+    return lines
+
+
+NOISE: dict[str, str] = {
+    "sample": "'sample': each query reports one recorded training seed, drawn at random, so a "
+              "re-queried architecture can draw a luckier seed and the best observed value can "
+              "beat the global optimum; the incumbent's true value is the honest measure of "
+              "what the search found.",
+    "mean": "'mean': each query reports the architecture's seed mean, so observed values are "
+            "true values and the best observed value is the incumbent's true value.",
+}
+
+
+def _settings(run: RunInfo, truth: Mapping[str, GroundTruth], metric: Metric
+              ) -> list[tuple[str, str]]:
+    seeds = run.seeds
+    span = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"{seeds[0]}" if seeds else "none"
+    settings = [
+        ("metric", f"{metric.name} ({metric.best_word} is best)"),
+        ("budget per trial", run.budget() or "not known"),
+        ("strategies", ", ".join(run.strategies)),
+        ("seeds", f"{len(seeds)} ({span})"),
+    ]
+    if truth:
+        settings.insert(1, ("noise", NOISE.get(run.noise or "", run.noise or "not known")))
+    for dataset in run.datasets:
+        bench = truth.get(dataset)
+        if bench is None:
+            settings.append((dataset, "no benchmark table: no ground truth"))
+            continue
+        optimum = float(metric.display(bench.optimum_value))
+        size = f"{bench.n_archs:,} architectures"
+        if bench.space_size != bench.n_archs:
+            size += f" of a space of {bench.space_size:,.0f}"
+        settings.append((dataset, f"{bench.name}: {size}; global optimum {optimum:.2f} "
+                                  f"({bench.space.format(bench.optimum)})"))
+    return settings
+
+
+def _notes(summary: pd.DataFrame, run: RunInfo, truth: Mapping[str, GroundTruth],
+           metric: Metric) -> list[str]:
+    notes = []
+    if truth:
+        optima = ", ".join(f"{d} {float(metric.display(b.optimum_value)):.2f}"
+                           for d, b in truth.items())
+        notes.append(f"Global optimum ({metric.best_word} seed-mean {metric.name}): {optima}")
+        if run.noise in NOISE:
+            notes.append(f"Noise {NOISE[run.noise]}")
+    missing = [d for d in run.datasets if d not in truth]
+    if missing:
+        notes.append(
+            f"No benchmark table for {', '.join(missing)}: the objective (e.g. a Python "
+            "function) reports observed values only, so there is no true value, regret, test "
+            "value or optimum; the incumbent is the architecture with the "
+            f"{metric.best_word} mean observed value."
+        )
+    if not len(summary):
+        notes.append("No trial has finished yet, so there are no final numbers to compare.")
+    else:
+        notes += [f"Note: {n}" for n in pd.unique(summary["note"]) if n]
     return notes
 
 
 # --- rendering -------------------------------------------------------------------------
-def _rows(table: pd.DataFrame) -> list[list[str]]:
-    header = ["strategy", *map(str, table.columns)]
-    return [header] + [[str(s), *row] for s, row in zip(table.index, table.to_numpy().tolist(),
-                                                        strict=True)]
-
-
 def _text_table(table: Table) -> str:
     """Aligned plain-text columns under a title and a rule, readable in a terminal."""
     title, cells = table
-    rows = _rows(cells)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines_ = rows(cells)
+    widths = [max(len(r[i]) for r in lines_) for i in range(len(lines_[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in lines_]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join([title, *lines])
 
 
+def _text(content: Content) -> str:
+    """What the CLI prints: header, progress, comparison tables and notes."""
+    blocks = ["\n".join(content.header)]
+    blocks += [_text_table(t) for t in ([content.progress] if content.progress else [])]
+    blocks += [_text_table(t) for t in content.tables]
+    blocks.append("\n".join(content.notes))
+    return "\n\n".join(blocks)
+
+
 def _markdown_table(table: Table) -> str:
     title, cells = table
-    rows = _rows(cells)
-    lines = ["| " + " | ".join(r) + " |" for r in rows]
-    lines.insert(1, "|" + "|".join("---" for _ in rows[0]) + "|")
+    lines_ = rows(cells)
+    lines = ["| " + " | ".join(r) + " |" for r in lines_]
+    lines.insert(1, "|" + "|".join("---" for _ in lines_[0]) + "|")
     return "\n".join([f"### {title}", "", *lines])
 
 
-def _markdown(
-    summary: pd.DataFrame, baseline: str, tables: list[Table], notes: list[str],
-    plots: list[Path],
-) -> str:
-    parts = ["# naslab report", "", _header(summary, baseline).replace("\n", "  \n"), ""]
-    parts += [_markdown_table(t) + "\n" for t in tables]
-    parts += [*(f"- {n}" for n in notes), ""]
-    parts += [
-        "Under 'sample' noise a re-queried architecture can draw a luckier training seed, so the",
-        "best observed error can fall below the global optimum; the incumbent's true error is",
-        "the honest measure of what the search found. Full numbers: `summary.csv`.",
-        "",
-        "## Plots",
-        "",
-    ]
-    parts += [f"![{p.stem}]({p.as_posix()})\n" for p in plots]
+def _markdown(content: Content) -> str:
+    parts = ["# naslab report", "", "  \n".join(content.header), "", "## Settings", ""]
+    parts += [f"- {key}: {value}" for key, value in content.settings] + [""]
+    if content.progress:
+        parts += [_markdown_table(content.progress), ""]
+    parts += ["## Comparison", ""] + [_markdown_table(t) + "\n" for t in content.tables]
+    parts += [*(f"- {n}" for n in content.notes), "", "Full numbers: `summary.csv`.", ""]
+    if content.matrices:
+        parts += ["## Rank tests between strategies", ""]
+        parts += [_markdown_table(t) + "\n" for t in content.matrices.values()]
+    if content.figures:
+        parts += ["## Plots", ""]
+        parts += [f"![{name}](plots/{name}.png)\n"
+                  for figures in content.figures.values() for name, _ in figures]
     return "\n".join(parts)

@@ -1,9 +1,10 @@
-"""Statistics over seeds: end-of-budget summaries, rank tests against random search.
+"""Statistics over seeds: end-of-budget summaries, rank tests between strategies.
 
 The protocol follows the source papers: every strategy is run over many seeds
 and compared with random search (seed 001, section 3.1.1), results are reported as
 mean ± 1 standard error over seeds (seed 000, Table 2), and sample efficiency is
 the number of queries needed to reach the global optimum (seed 002, section 4.1).
+Values are in the searched metric's units, so "better" is lower or higher by its goal.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from naslab.analysis.trajectories import TRIAL
+from naslab.observation import Goal
 
 #: Per-trial end-of-budget metrics summarised as mean and standard error over seeds.
 METRICS: tuple[str, ...] = (
     "best_observed",
-    "incumbent_true_error",
+    "incumbent_observed",
+    "incumbent_true",
     "incumbent_regret",
-    "incumbent_test_error",
+    "incumbent_test",
 )
 #: Metrics each strategy is tested on against the baseline.
-TESTED: tuple[str, ...] = ("best_observed", "incumbent_true_error")
+TESTED: tuple[str, ...] = ("best_observed", "incumbent_true")
 
 
 def mean_se(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
@@ -70,20 +73,43 @@ def queries_to_optimum(traj: pd.DataFrame) -> pd.Series:
     return first.reindex(trials).astype(float)
 
 
-def one_sided_p(errors: np.ndarray, baseline: np.ndarray) -> float:
-    """Mann-Whitney U p-value for 'errors are stochastically smaller than baseline'."""
-    return float(mannwhitneyu(errors, baseline, alternative="less").pvalue)
+def one_sided_p(values: np.ndarray, other: np.ndarray, goal: Goal = "min") -> float:
+    """Mann-Whitney U p-value for '``values`` are stochastically better than ``other``'.
+
+    Better is smaller for a ``goal`` of 'min', larger for 'max'. NaN values (no
+    ground truth) are left out; NaN if either side is then empty.
+    """
+    values, other = (np.asarray(v, dtype=float) for v in (values, other))
+    values, other = values[np.isfinite(values)], other[np.isfinite(other)]
+    if not (values.size and other.size):
+        return float("nan")
+    alternative = "less" if goal == "min" else "greater"
+    return float(mannwhitneyu(values, other, alternative=alternative).pvalue)
 
 
-def summarise(traj: pd.DataFrame, baseline: str = "rs") -> pd.DataFrame:
+def pairwise_p(final: pd.DataFrame, metric: str, goal: Goal = "min") -> pd.DataFrame:
+    """One dataset's rank-test matrix: cell (a, b) is :func:`one_sided_p` of a better than b.
+
+    ``final`` holds one row per trial (:func:`final_rows`); rows and columns are its
+    strategies in input order, the diagonal NaN.
+    """
+    groups = {s: g[metric].to_numpy(float) for s, g in final.groupby("strategy", sort=False)}
+    names = list(groups)
+    cells = [[one_sided_p(groups[a], groups[b], goal) if a != b else np.nan for b in names]
+             for a in names]
+    return pd.DataFrame(cells, index=pd.Index(names, name="strategy"), columns=names)
+
+
+def summarise(traj: pd.DataFrame, baseline: str = "rs", goal: Goal = "min") -> pd.DataFrame:
     """One row per (dataset, strategy) at the end of each trial, in input order.
 
     Columns: ``n_seeds``, ``queries`` (largest budget spent), ``<metric>_mean`` and
     ``<metric>_se`` for every metric of :data:`METRICS`; ``queries_to_optimum``
     (mean over the seeds that reached it, so it reads with ``n_reached_optimum``);
     ``p_<metric>`` for every metric of :data:`TESTED`: a one-sided Mann-Whitney U
-    test over seeds that the strategy's errors are smaller than ``baseline``'s (NaN
-    for the baseline itself, or where it was not run, which ``note`` then says).
+    test over seeds that the strategy's values are better than ``baseline``'s by
+    ``goal`` (NaN for the baseline itself, where it was not run, which ``note`` then
+    says, or where there is no ground truth).
     """
     final = final_rows(traj)
     final["queries_to_optimum"] = queries_to_optimum(traj).to_numpy()
@@ -110,7 +136,7 @@ def summarise(traj: pd.DataFrame, baseline: str = "rs") -> pd.DataFrame:
         base = final[(final["dataset"] == dataset) & (final["strategy"] == baseline)]
         for metric in TESTED:
             row[f"p_{metric}"] = (
-                one_sided_p(group[metric].to_numpy(float), base[metric].to_numpy(float))
+                one_sided_p(group[metric].to_numpy(float), base[metric].to_numpy(float), goal)
                 if len(base) and strategy != baseline
                 else np.nan
             )
