@@ -22,13 +22,20 @@ class Metric:
     """The searched metric: its name as reports show it and whether lower or higher is better.
 
     Every strategy minimises ``Observation.value``; for a metric to maximise the
-    value is the negated metric. :meth:`display` turns values (or value gaps'
-    endpoints) back into the metric's own units for tables and plots, so a user
-    who searched for accuracy reads accuracies, not negated ones.
+    value is the negated metric. :meth:`display` turns values back into the
+    metric's own units for tables and plots, so a user who searched for accuracy
+    reads accuracies, not negated ones.
+
+    A table records the metric as ``key`` (the raw score an objective reports
+    with each query); ``complement`` turns it into the shown metric where they
+    differ: NB201 tables record validation accuracy and naslab shows the papers'
+    validation error, ``100 - accuracy``.
     """
 
     name: str = "validation error (%)"
     goal: Goal = "min"
+    key: str = "val_acc"
+    complement: float | None = 100.0
 
     def __post_init__(self) -> None:
         if self.goal not in GOALS:
@@ -40,8 +47,17 @@ class Metric:
         return 1.0 if self.goal == "min" else -1.0
 
     def value(self, metric: V) -> V:
-        """The value a strategy minimises for a raw ``metric``."""
+        """The value a strategy minimises for the shown ``metric``."""
         return self.sign * metric
+
+    def from_raw(self, raw: V) -> V:
+        """The value a strategy minimises for a recorded score ``raw`` (units of ``key``)."""
+        return self.value(raw if self.complement is None else self.complement - raw)
+
+    def to_raw(self, value: V) -> V:
+        """The recorded score behind a minimised ``value`` (inverse of :meth:`from_raw`)."""
+        shown = self.display(value)
+        return shown if self.complement is None else self.complement - shown
 
     def display(self, value: V) -> V:
         """The metric in its own units for a minimised ``value`` (inverse of :meth:`value`)."""
@@ -54,6 +70,20 @@ class Metric:
 
 #: The metric of every NB201-style table: validation error in percent, 100 - accuracy.
 VALIDATION_ERROR = Metric()
+
+
+def table_metric(column: str | None = None, goal: str | None = None) -> Metric:
+    """The metric of a table column: ``valid`` (accuracy %, the default) is shown as
+    validation error; any other column as itself, lower or higher better as ``goal`` says."""
+    if column in (None, "valid") and goal in (None, "max"):
+        return VALIDATION_ERROR
+    if goal not in GOALS:
+        raise ConfigError(
+            f"say whether a lower or a higher {column or 'valid'} is better: goal 'min' or "
+            f"'max', got {goal!r}"
+        )
+    name = column or "valid"
+    return Metric(name=name, goal=goal, key=name, complement=None)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

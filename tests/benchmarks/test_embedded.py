@@ -15,10 +15,10 @@ CSV_PREFIX = {"cifar10": "c10v", "cifar100": "c100", "imagenet16-120": "in16"}
 def test_every_architecture_has_two_or_three_seeds(embedded, dataset):
     bench = embedded[dataset]
     assert bench.dataset == dataset
-    assert bench.val_acc.shape == (15_625, 3)
-    seeds = np.isfinite(bench.val_acc).sum(axis=1)
+    assert bench.scores.shape == (15_625, 3)
+    seeds = np.isfinite(bench.scores).sum(axis=1)
     assert np.bincount(seeds).tolist() == [0, 0, 7456, 8169]
-    assert np.isfinite(bench.train_time).all() and (bench.train_time > 0).all()
+    assert np.isfinite(bench.cost).all() and (bench.cost > 0).all()
     assert set(bench.extra) == {"params_mb", "latency"}
     assert not bench.has_test
 
@@ -37,10 +37,10 @@ def test_seed_means_match_the_merged_csv(embedded, csv_frame, nb201, dataset):
     mean_acc = 100 - bench.mean_value[rows]
     np.testing.assert_allclose(mean_acc, csv_frame[f"{prefix}_valid"], rtol=0, atol=1e-3)
     np.testing.assert_array_equal(
-        np.isfinite(bench.val_acc[rows]).sum(axis=1), csv_frame[f"{prefix}_nseeds"]
+        np.isfinite(bench.scores[rows]).sum(axis=1), csv_frame[f"{prefix}_nseeds"]
     )
     np.testing.assert_allclose(
-        bench.train_time[rows], csv_frame[f"{prefix}_train_time"], rtol=0, atol=0.01
+        bench.cost[rows], csv_frame[f"{prefix}_train_time"], rtol=0, atol=0.01
     )
     np.testing.assert_allclose(
         bench.extra["params_mb"][rows], csv_frame[f"{prefix}_params_mb"], rtol=0, atol=1e-6
@@ -51,11 +51,11 @@ def test_seed_means_match_the_merged_csv(embedded, csv_frame, nb201, dataset):
 def test_dataset_aliases_load_the_cifar10_table(cifar10, alias):
     bench = load_benchmark("nb201", alias)
     assert bench.dataset == "cifar10"
-    np.testing.assert_array_equal(bench.val_acc, cifar10.val_acc)
+    np.testing.assert_array_equal(bench.scores, cifar10.scores)
 
 
 def test_unknown_dataset_lists_the_valid_ones():
-    with pytest.raises(UnknownNameError, match="unknown dataset 'mnist'; valid: cifar10, "
+    with pytest.raises(UnknownNameError, match="unknown dataset of the embedded NB201 tables 'mnist'; valid: cifar10, "
                        "cifar100, imagenet16-120"):
         load_benchmark("nb201", "mnist")
 

@@ -13,7 +13,7 @@ TWO_SEEDS = "000102"
 
 
 def _recorded(bench: TabularBenchmark, arch) -> list[float]:
-    row = bench.val_acc[bench.space.index(arch)]
+    row = bench.scores[bench.space.index(arch)]
     return row[np.isfinite(row)].tolist()
 
 
@@ -40,7 +40,7 @@ def test_sample_observation_carries_the_drawn_seed_and_recorded_metrics(cifar10,
     assert obs.arch == arch
     assert obs.value == 100 - obs.metrics["val_acc"]
     assert obs.metrics["val_acc"] in _recorded(cifar10, arch)
-    assert obs.cost == cifar10.train_time[i]
+    assert obs.cost == cifar10.cost[i]
     assert obs.metrics["params_mb"] == cifar10.extra["params_mb"][i]
     assert obs.metrics["latency"] == cifar10.extra["latency"][i]
 
@@ -52,7 +52,7 @@ def test_mean_mode_reports_the_seed_mean(cifar10, nb201, rng):
         obs = objective.evaluate(arch, rng)
         assert obs.value == pytest.approx(100 - np.mean(_recorded(cifar10, arch)), abs=1e-9)
         assert obs.value == pytest.approx(cifar10.true_value(arch), abs=1e-12)
-        assert obs.cost == cifar10.train_time[nb201.index(arch)]
+        assert obs.cost == cifar10.cost[nb201.index(arch)]
     optimum = objective.evaluate(cifar10.optimum, rng)
     assert optimum.value == pytest.approx(8.3933, abs=1e-4)
 
@@ -88,8 +88,8 @@ def test_test_error_only_where_the_table_records_test_accuracy(cifar10, user_tab
     for dataset, best in [("cifar100", 73.51), ("imagenet16-120", 47.31), ("cifar10", 91.52)]:
         table = user_tables[dataset]
         assert table.has_test
-        assert table.extra["test_acc"].max() == pytest.approx(best, abs=5e-3)
-        top = nb201.from_index(int(np.argmax(table.extra["test_acc"])))
+        assert table.test_scores.max() == pytest.approx(best, abs=5e-3)
+        top = table.archs[int(np.argmax(table.test_scores))]
         assert table.test_value(top) == pytest.approx(100 - best, abs=5e-3)
 
 
@@ -97,7 +97,7 @@ def test_test_accuracy_stays_out_of_the_observation(user_tables, rng):
     table = user_tables["cifar100"]
     obs = TableObjective(table).evaluate(table.optimum, rng)
     assert "test_acc" not in obs.metrics
-    assert set(obs.metrics) == {"val_acc", "params_mb", "latency"}
+    assert set(obs.metrics) == {"val_acc", "nseeds", "params_mb", "latency"}
 
 
 def test_bad_noise_mode(cifar10):
@@ -105,13 +105,18 @@ def test_bad_noise_mode(cifar10):
         TableObjective(cifar10, noise="median")
 
 
-def test_benchmark_rejects_rows_without_accuracy_and_bad_shapes(cifar10):
-    val_acc = cifar10.val_acc.copy()
-    val_acc[[5, 9]] = np.nan
-    with pytest.raises(BenchmarkDataError, match="2 architectures have no finite validation"):
-        TabularBenchmark("t", "cifar10", cifar10.space, val_acc, cifar10.train_time)
+def test_benchmark_rejects_rows_without_scores_bad_shapes_and_costs(cifar10):
+    space, archs = cifar10.space, cifar10.archs
+    scores = cifar10.scores.copy()
+    scores[[5, 9]] = np.nan
+    with pytest.raises(BenchmarkDataError, match="2 architectures have no finite val_acc"):
+        TabularBenchmark("t", "cifar10", space, archs, scores, cifar10.cost)
     with pytest.raises(BenchmarkDataError, match="one row per architecture"):
-        TabularBenchmark("t", "cifar10", cifar10.space, val_acc[:10], cifar10.train_time)
+        TabularBenchmark("t", "cifar10", space, archs, scores[:10], cifar10.cost)
     with pytest.raises(BenchmarkDataError, match="latency must have shape"):
-        TabularBenchmark("t", "cifar10", cifar10.space, cifar10.val_acc, cifar10.train_time,
+        TabularBenchmark("t", "cifar10", space, archs, cifar10.scores, cifar10.cost,
                          {"latency": np.zeros(3)})
+    with pytest.raises(BenchmarkDataError, match="every cost must be a number >= 0"):
+        TabularBenchmark("t", "cifar10", space, archs, cifar10.scores, -cifar10.cost)
+    with pytest.raises(BenchmarkDataError, match="has two rows"):
+        TabularBenchmark("t", "cifar10", space, archs[:3] + archs[:1], cifar10.scores[:4])

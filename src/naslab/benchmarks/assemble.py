@@ -1,8 +1,9 @@
 """Build a :class:`TabularBenchmark` from long-form records: one row per (architecture, seed).
 
-Both file loaders (official NATS-Bench files, user tables) reduce their input to
-this one shape, so the checks that make a table trustworthy (every architecture
-present, no (architecture, seed) twice) live in one place.
+Every file loader (official NATS-Bench files, user tables) reduces its input to
+this one shape, so the checks that make a table trustworthy (no (architecture,
+seed) twice, a score for every architecture, every architecture present where
+the format promises it) live in one place.
 """
 
 from __future__ import annotations
@@ -12,55 +13,76 @@ import pandas as pd
 
 from naslab.benchmarks.table import TabularBenchmark
 from naslab.errors import BenchmarkDataError
-from naslab.spaces.nb201 import NB201Space
+from naslab.observation import VALIDATION_ERROR, Metric
+from naslab.spaces.base import SearchSpace
 
-#: Optional per-architecture metrics carried into ``TabularBenchmark.extra`` when present.
-EXTRA_METRICS: tuple[str, ...] = ("test_acc", "params_mb", "latency", "flops")
-RECORD_COLUMNS: tuple[str, ...] = ("op_key", "seed", "val_acc", "train_time")
+#: Columns every record has; ``cost`` and ``test`` are optional, any other column is an extra.
+RECORD_COLUMNS: tuple[str, ...] = ("arch", "seed", "score")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("cost", "test")
 
 
 def benchmark_from_records(
-    records: pd.DataFrame, *, name: str, dataset: str, source: str
+    records: pd.DataFrame,
+    *,
+    space: SearchSpace,
+    name: str,
+    dataset: str,
+    source: str,
+    metric: Metric = VALIDATION_ERROR,
+    complete: bool = False,
 ) -> TabularBenchmark:
-    """The NB201 benchmark whose results ``records`` lists.
+    """The benchmark whose results ``records`` lists.
 
-    ``records`` has one row per (architecture, training seed) with columns
-    ``op_key`` (6-digit NB201 key), ``seed``, ``val_acc`` (percent, NaN for a
-    missing run) and ``train_time`` (seconds), plus any of :data:`EXTRA_METRICS`.
-    Seeds become the columns of ``val_acc`` in sorted order (NaN where an
-    architecture lacks that seed); the other metrics are averaged over an
-    architecture's seeds. ``source`` names the input in error messages.
+    ``records`` has one row per (architecture, training seed): ``arch`` (an
+    Architecture of ``space``), ``seed``, ``score`` (the searched metric's raw
+    value, NaN for a missing run), optionally ``cost`` and ``test``, and any
+    further numeric columns, which become the table's extras (a column with no
+    value at all is dropped). Per-architecture
+    columns are averaged over its seeds. Rows follow the space's index order
+    where it has one, else first appearance. ``complete`` demands every
+    architecture of the space; ``source`` names the input in error messages.
     """
     absent = [c for c in RECORD_COLUMNS if c not in records.columns]
     if absent:
         raise BenchmarkDataError(f"{source}: records lack column(s) {', '.join(absent)}")
-    space = NB201Space()
-    n = len(space)
-    keys = records["op_key"].astype(str)
-    index_of = {k: space.index(space.from_op_key(k)) for k in pd.unique(keys)}
-    rows = keys.map(index_of).to_numpy(dtype=np.int64)
+    codes, archs = pd.factorize(records["arch"])
+    archs = list(archs)
+    order = _row_order(space, archs)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rows = rank[codes]
+    archs = [archs[i] for i in order]
+    if complete and len(archs) < len(space):
+        raise BenchmarkDataError(
+            f"{source}: {len(space) - len(archs)} of {len(space)} {space.name} architectures are "
+            f"missing (no {metric.key} for {dataset})"
+        )
     seeds, seed_col = np.unique(records["seed"].to_numpy(), return_inverse=True)
-
     cell = rows * len(seeds) + seed_col
     unique_cells, counts = np.unique(cell, return_counts=True)
     if (counts > 1).any():
         twice = int(unique_cells[np.argmax(counts > 1)])
-        arch = space.from_index(twice // len(seeds))
         raise BenchmarkDataError(
-            f"{source}: architecture {arch} has seed {seeds[twice % len(seeds)]} "
-            "recorded more than once"
+            f"{source}: architecture {archs[twice // len(seeds)]} has seed "
+            f"{seeds[twice % len(seeds)]} recorded more than once"
         )
+    scores = np.full((len(archs), len(seeds)), np.nan)
+    scores[rows, seed_col] = records["score"].to_numpy(dtype=float)
+    columns = [
+        c for c in records.columns if c not in RECORD_COLUMNS and records[c].notna().any()
+    ]
+    per_arch = records[columns].astype(float).groupby(rows).mean().reindex(range(len(archs)))
+    arrays = {c: per_arch[c].to_numpy() for c in columns}
+    return TabularBenchmark(
+        name, dataset, space, archs, scores,
+        cost=arrays.pop("cost", None), test_scores=arrays.pop("test", None),
+        extra=arrays, metric=metric,
+    )
 
-    val_acc = np.full((n, len(seeds)), np.nan)
-    val_acc[rows, seed_col] = records["val_acc"].to_numpy(dtype=float)
-    missing = np.flatnonzero(~np.isfinite(val_acc).any(axis=1))
-    if missing.size:
-        raise BenchmarkDataError(
-            f"{source}: {missing.size} of {n} NB201 architectures are missing (no validation "
-            f"accuracy for {dataset}), e.g. {space.from_index(int(missing[0]))}"
-        )
 
-    metrics = ["train_time", *(m for m in EXTRA_METRICS if m in records.columns)]
-    per_arch = records[metrics].astype(float).groupby(rows).mean().reindex(range(n))
-    extra = {m: per_arch[m].to_numpy() for m in metrics[1:]}
-    return TabularBenchmark(name, dataset, space, val_acc, per_arch["train_time"].to_numpy(), extra)
+def _row_order(space: SearchSpace, archs: list) -> np.ndarray:
+    """Indices that put ``archs`` in the space's index order, where it numbers them."""
+    index = getattr(space, "index", None)
+    if index is None or getattr(space, "conditional", False):
+        return np.arange(len(archs))
+    return np.argsort([index(a) for a in archs], kind="stable")

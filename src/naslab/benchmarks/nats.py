@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from naslab.benchmarks.assemble import benchmark_from_records
-from naslab.benchmarks.datasets import canonical_dataset
+from naslab.benchmarks.datasets import require_dataset
 from naslab.benchmarks.table import TabularBenchmark
 from naslab.errors import BenchmarkDataError, InvalidArchitectureError
 from naslab.spaces.nb201 import NB201Space
@@ -153,7 +153,7 @@ def read_nats_records(
     one row per seed.
     """
     path = Path(path)
-    dataset = canonical_dataset(dataset)
+    dataset = require_dataset(dataset, NATS_DATASETS, "the NATS-Bench tss files")
     meta = read_meta(path)
     present = present_indices(path, len(meta))
     if indices is not None:
@@ -178,7 +178,7 @@ def load_nats_tss(path: Path, dataset: str) -> TabularBenchmark:
     :func:`cache_file`) and later loads of the unchanged folder take a second.
     """
     path = Path(path)
-    dataset = canonical_dataset(dataset)
+    dataset = require_dataset(dataset, NATS_DATASETS, "the NATS-Bench tss files")
     meta = read_meta(path)
     present = set(present_indices(path, len(meta)))
     missing = [i for i in range(len(meta)) if i not in present]
@@ -194,7 +194,20 @@ def load_nats_tss(path: Path, dataset: str) -> TabularBenchmark:
     except Exception:  # no cache yet, or a damaged one (which may raise nearly anything)
         records = read_nats_records(path, dataset)
         _write_cache(records, cache)
-    return benchmark_from_records(records, name="nats-tss", dataset=dataset, source=str(path))
+    return benchmark_from_records(
+        as_benchmark_records(records), space=_SPACE, name="nats-tss", dataset=dataset,
+        source=str(path), complete=True,
+    )
+
+
+def as_benchmark_records(records: pd.DataFrame) -> pd.DataFrame:
+    """NATS records in :func:`benchmark_from_records`'s shape (architectures parsed once)."""
+    archs = {key: _SPACE.from_op_key(key) for key in pd.unique(records["op_key"])}
+    return pd.DataFrame({
+        "arch": records["op_key"].map(archs), "seed": records["seed"],
+        "score": records["val_acc"], "cost": records["train_time"], "test": records["test_acc"],
+        **{c: records[c] for c in ("params_mb", "flops", "latency")},
+    })
 
 
 def cache_file(path: Path, dataset: str) -> Path:

@@ -1,15 +1,17 @@
 """Tabular benchmarks: every architecture's recorded results, and the objective that queries them.
 
 A :class:`TabularBenchmark` holds, for one dataset, each architecture's
-validation accuracy per training seed plus its training time and any other
-recorded metric, in the space's index order. It also knows the ground truth a
-search is judged against (global optimum, regret, percentile, test accuracy).
+recorded score per training seed (NB201: validation accuracy) plus its
+training time where known and any other recorded number. It also knows the
+ground truth a search is judged against (global optimum, regret, percentile,
+test score).
 :class:`TableObjective` turns it into an :class:`~naslab.benchmarks.base.Objective`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -17,9 +19,10 @@ from typing import Literal
 
 import numpy as np
 
-from naslab.errors import BenchmarkDataError, ConfigError
+from naslab.errors import BenchmarkDataError, ConfigError, InvalidArchitectureError
 from naslab.observation import VALIDATION_ERROR, Metric, Observation
 from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.restricted import RestrictedSpace
 
 NoiseMode = Literal["sample", "mean"]
 #: How a query reads a table, with the one-line summary ``naslab list`` shows.
@@ -39,57 +42,106 @@ def canonical_noise(mode: str) -> NoiseMode:
 
 @dataclass(frozen=True, eq=False)
 class TabularBenchmark:
-    """Recorded results of every architecture of ``space`` on one dataset.
+    """Recorded results of the architectures ``archs`` of ``space`` on one dataset.
 
-    ``val_acc`` has shape ``(len(space), n_seeds)`` in percent, NaN where an
-    architecture has fewer seeds; ``train_time`` (seconds, the simulated cost of
-    one query) has shape ``(len(space),)``; ``extra`` maps further per-architecture
-    metrics (``test_acc``, ``params_mb``, ``latency``, ...) to such arrays.
+    ``scores`` has shape ``(len(archs), n_seeds)`` in the units of
+    ``metric.key`` (NB201: validation accuracy %), NaN where an architecture has
+    fewer seeds; ``cost`` (seconds, the simulated cost of one query) has shape
+    ``(len(archs),)``, or is None where the table records none (then every query
+    costs 1); ``extra`` maps further per-architecture numbers (params, latency,
+    FLOPs, ...) to such arrays, which each query reports; ``test_scores`` is the
+    test score in the metric's units, kept out of the queries. A table that holds
+    only part of ``space`` restricts it: ``space`` becomes a
+    :class:`~naslab.spaces.RestrictedSpace` of ``archs``.
     """
 
     name: str
     dataset: str
     space: SearchSpace
-    val_acc: np.ndarray
-    train_time: np.ndarray
+    archs: Sequence[Architecture]
+    scores: np.ndarray
+    cost: np.ndarray | None = None
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
     metric: Metric = VALIDATION_ERROR
+    test_scores: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        n = len(self.space)
-        if self.val_acc.ndim != 2 or self.val_acc.shape[0] != n:
+        archs = tuple(self.archs)
+        n = len(archs)
+        object.__setattr__(self, "archs", archs)
+        if self.scores.ndim != 2 or self.scores.shape[0] != n:
             raise BenchmarkDataError(
-                f"{self.name}: val_acc must have one row per architecture ({n}), "
-                f"got shape {self.val_acc.shape}"
+                f"{self.name}: scores must have one row per architecture ({n}), "
+                f"got shape {self.scores.shape}"
             )
-        missing = np.flatnonzero(~np.isfinite(self.val_acc).any(axis=1))
+        missing = np.flatnonzero(~np.isfinite(self.scores).any(axis=1))
         if missing.size:
-            example = self.space.format(self.space.from_index(int(missing[0])))
             raise BenchmarkDataError(
                 f"{self.name}/{self.dataset}: {missing.size} architectures have no finite "
-                f"validation accuracy (NaN or missing), e.g. {example}"
+                f"{self.metric.key} (NaN or missing), e.g. {archs[int(missing[0])]}"
             )
-        for key, column in {"train_time": self.train_time, **self.extra}.items():
-            if column.shape != (n,):
+        columns = {"cost": self.cost, "test": self.test_scores, **self.extra}
+        for key, column in columns.items():
+            if column is not None and column.shape != (n,):
                 raise BenchmarkDataError(
                     f"{self.name}: {key} must have shape ({n},), got {column.shape}"
                 )
-        if not np.isfinite(self.train_time).all():
-            raise BenchmarkDataError(f"{self.name}/{self.dataset}: train_time has NaN values")
+        if self.cost is not None and not (np.isfinite(self.cost) & (self.cost >= 0)).all():
+            raise BenchmarkDataError(
+                f"{self.name}/{self.dataset}: every cost must be a number >= 0"
+            )
+        rows: dict[Architecture, int] = {}
+        for i, arch in enumerate(archs):
+            if rows.setdefault(arch, i) != i:
+                raise BenchmarkDataError(f"{self.name}: architecture {arch} has two rows")
+        object.__setattr__(self, "_rows", rows)
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        base = getattr(self.space, "base", self.space)
+        try:
+            size: float = len(base)
+        except OverflowError:  # more than sys.maxsize architectures
+            size = math.inf
+        object.__setattr__(self, "space_size", size)
+        if n < size and not isinstance(self.space, RestrictedSpace):
+            object.__setattr__(self, "space", RestrictedSpace(base, archs))
+        elif n > size:
+            raise BenchmarkDataError(f"{self.name}: {n} rows but space {base.name!r} has {size}")
+
+    def row(self, arch: Architecture) -> int:
+        """The table row of ``arch``."""
+        try:
+            return self._rows[arch]  # type: ignore[attr-defined]
+        except KeyError:
+            raise InvalidArchitectureError(
+                f"{arch} is not one of the {self.n_archs:,} architectures of table {self.name}"
+            ) from None
+
+    @property
+    def n_archs(self) -> int:
+        """How many architectures the table holds."""
+        return len(self.archs)
+
+    @property
+    def has_cost(self) -> bool:
+        """Whether queries have a recorded cost (else each costs 1 and only query budgets work)."""
+        return self.cost is not None
+
+    @property
+    def has_test(self) -> bool:
+        return self.test_scores is not None
 
     # --- ground truth -------------------------------------------------------------------
     @cached_property
     def mean_value(self) -> np.ndarray:
-        """Seed-mean validation error (percent) of every architecture, in index order.
+        """Seed-mean value (what strategies minimise) of every architecture, in row order.
 
-        Rounded to 1e-9 so that architectures with equal recorded accuracies tie exactly
+        Rounded to 1e-9 so that architectures with equal recorded scores tie exactly
         (summation order would otherwise split them in the last bits).
         """
-        return np.round(100.0 - np.nanmean(self.val_acc, axis=1), 9)
+        return np.round(self.metric.from_raw(np.nanmean(self.scores, axis=1)), 9)
 
     @cached_property
-    def _sorted_errors(self) -> np.ndarray:
+    def _sorted_values(self) -> np.ndarray:
         return np.sort(self.mean_value)
 
     @cached_property
@@ -98,75 +150,68 @@ class TabularBenchmark:
 
     @property
     def optimum(self) -> Architecture:
-        """The architecture with the lowest seed-mean validation error."""
-        return self.space.from_index(self.optimum_index)
+        """The architecture with the best seed-mean score."""
+        return self.archs[self.optimum_index]
 
     @property
     def optimum_value(self) -> float:
         return float(self.mean_value[self.optimum_index])
 
     def true_value(self, arch: Architecture) -> float:
-        """Seed-mean validation error of ``arch``: what it scores without query noise."""
-        return float(self.mean_value[self.space.index(arch)])
+        """Seed-mean value of ``arch``: what it scores without query noise."""
+        return float(self.mean_value[self.row(arch)])
 
     def regret(self, arch: Architecture) -> float:
-        """How much worse than the global optimum ``arch`` is (percentage points)."""
+        """How much worse than the global optimum ``arch`` is (in the metric's units, >= 0)."""
         return self.true_value(arch) - self.optimum_value
 
     def percentile(self, arch: Architecture) -> float:
-        """Percent of the space strictly better than ``arch``: 0 for the optimum."""
-        better = np.searchsorted(self._sorted_errors, self.true_value(arch), side="left")
-        return 100.0 * better / len(self.space)
+        """Percent of the table strictly better than ``arch``: 0 for the optimum."""
+        better = np.searchsorted(self._sorted_values, self.true_value(arch), side="left")
+        return 100.0 * better / self.n_archs
 
     def test_value(self, arch: Architecture) -> float | None:
-        """Test error of ``arch`` (percent) where the table records test accuracy, else None."""
-        if "test_acc" not in self.extra:
+        """The minimised value of ``arch``'s test score where the table records one, else None."""
+        if self.test_scores is None:
             return None
-        return 100.0 - float(self.extra["test_acc"][self.space.index(arch)])
-
-    @property
-    def has_test(self) -> bool:
-        return "test_acc" in self.extra
-
-    @property
-    def n_archs(self) -> int:
-        """How many architectures the table holds."""
-        return len(self.space)
-
-    @property
-    def space_size(self) -> float:
-        """How many architectures the whole (unrestricted) space has."""
-        return len(self.space)
-
-    @property
-    def has_cost(self) -> bool:
-        """Whether queries have a recorded cost (else each costs 1 and only query budgets work)."""
-        return True
+        return float(self.metric.from_raw(self.test_scores[self.row(arch)]))
 
 
 class TableObjective:
     """Queries a :class:`TabularBenchmark` as a search would train an architecture.
 
     ``noise="sample"`` (the ANASOD protocol, seed 000 section 4.1) reports the
-    accuracy of one recorded training seed drawn from the evaluation's ``rng``;
-    ``noise="mean"`` reports the seed mean. The cost is the recorded training time.
+    score of one recorded training seed drawn from the evaluation's ``rng``;
+    ``noise="mean"`` reports the seed mean. The cost is the recorded training
+    time (1 per query where the table has none). Each observation's metrics hold
+    the raw score under ``metric.key`` and every extra column; never the test score.
     """
 
     def __init__(self, benchmark: TabularBenchmark, noise: NoiseMode = "sample") -> None:
         self.benchmark = benchmark
         self.space = benchmark.space
         self.noise = canonical_noise(noise)
-        self._seeds = [row[np.isfinite(row)].tolist() for row in benchmark.val_acc]
-        self._mean_acc = (100.0 - benchmark.mean_value).tolist()
-        self._cost = benchmark.train_time.tolist()
-        self._extra = {k: v.tolist() for k, v in benchmark.extra.items() if k != "test_acc"}
+        self._rows = benchmark._rows  # type: ignore[attr-defined]
+        self._seeds = [row[np.isfinite(row)].tolist() for row in benchmark.scores]
+        self._mean = benchmark.mean_value.tolist()
+        self._to_value = benchmark.metric.from_raw
+        self._to_raw = benchmark.metric.to_raw
+        self._key = benchmark.metric.key
+        self._cost = [1.0] * benchmark.n_archs if benchmark.cost is None else (
+            benchmark.cost.tolist()
+        )
+        self._extra = {k: v.tolist() for k, v in benchmark.extra.items()}
 
     def evaluate(self, arch: Architecture, rng: np.random.Generator) -> Observation:
-        i = self.space.index(arch)
+        i = self._rows.get(arch)
+        if i is None:
+            i = self.benchmark.row(arch)  # raises the one-line error
         if self.noise == "sample":
             seeds = self._seeds[i]
-            acc = seeds[int(rng.integers(len(seeds)))]
+            raw = seeds[int(rng.integers(len(seeds)))]
+            value = self._to_value(raw)
         else:
-            acc = self._mean_acc[i]
-        metrics = {"val_acc": acc, **{k: v[i] for k, v in self._extra.items()}}
-        return Observation(arch, 100.0 - acc, self._cost[i], MappingProxyType(metrics))
+            value = self._mean[i]
+            raw = self._to_raw(value)
+        metrics = {self._key: raw, **{k: v[i] for k, v in self._extra.items()}}
+        return Observation(arch, value, self._cost[i], MappingProxyType(metrics))

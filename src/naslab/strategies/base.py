@@ -124,4 +124,6 @@ class Strategy(ABC):
 
 
 #: Every strategy, by name; a new strategy is a new class plus one ``@STRATEGIES.register``.
-STRATEGIES: Registry[type[Strategy]] = Registry("strategy")
+STRATEGIES: Registry[type[Strategy]] = Registry(
+    "strategy", entry_point_group="naslab.strategies"
+)
