@@ -1,8 +1,9 @@
 """The ask-tell contract every search strategy follows (cf. Optuna's samplers).
 
-A strategy proposes architectures with ``ask(n)`` and learns from
-``tell(observations)``. Its state is a function of its ``rng`` and the
-observations told to it, in order, so a study resumes by replaying its journal.
+A strategy proposes architectures with ``ask(n)``, learns from
+``tell(observations)`` and answers ``recommend()``: the architecture it would
+return now. Its state is a function of its ``rng`` and the observations told
+to it, in order, so a study resumes by replaying its journal.
 ``ask`` may be called several times before the matching ``tell`` (batches,
 parallel workers): it always returns ``n`` architectures, falling back to
 uniform samples when the strategy is waiting on results it needs.
@@ -70,18 +71,63 @@ class Strategy(ABC):
         self.max_queries = max_queries
         self.history: list[Observation] = []
         self.best: Observation | None = None
+        self._mean_of: dict[Architecture, tuple[float, int, int]] = {}  # sum, count, first step
+        self._recommended: Architecture | None = None
+        self._stale = False
 
     @abstractmethod
     def ask(self, n: int = 1) -> list[Architecture]:
         """``n`` architectures to evaluate next."""
 
-    def tell(self, observations: Sequence[Observation]) -> None:
-        """Record evaluated architectures, in the order they were evaluated."""
-        for obs in observations:
+    def tell(
+        self,
+        observations: Observation | Architecture | Sequence[Observation | tuple[Any, ...]],
+        value: float | None = None,
+        *,
+        cost: float = 0.0,
+        metrics: Mapping[str, float] | None = None,
+    ) -> None:
+        """Record evaluated architectures, in the order they were evaluated.
+
+        Takes :class:`Observation` s, or one architecture with its ``value`` (and
+        optionally ``cost`` and ``metrics``), or ``(arch, value)`` pairs.
+        """
+        for obs in _observations(observations, value, cost, metrics):
             self.history.append(obs)
             if self.best is None or obs.value < self.best.value:
                 self.best = obs
+            self._track_mean(obs)
             self._update(obs)
+
+    def recommend(self) -> Architecture | None:
+        """The architecture this strategy would return now (None before any finite result).
+
+        Default: the lowest mean observed value over its repeated queries (ties: the one
+        first observed earliest), since under evaluation noise the single lowest
+        observation is often a lucky seed. Model-based strategies override this.
+        """
+        if self._stale:
+            self._recommended = min(
+                self._mean_of, key=lambda a: (self._mean_of[a][0] / self._mean_of[a][1],
+                                              self._mean_of[a][2]),
+            )
+            self._stale = False
+        return self._recommended
+
+    def _track_mean(self, obs: Observation) -> None:
+        if not np.isfinite(obs.value):  # a failed evaluation is no observation of quality
+            return
+        total, count, first = self._mean_of.get(obs.arch, (0.0, 0, len(self.history)))
+        self._mean_of[obs.arch] = entry = (total + obs.value, count + 1, first)
+        current = self._recommended
+        if current is None:
+            self._recommended = obs.arch
+        elif obs.arch == current:
+            self._stale = self._stale or obs.value > total / count  # its mean rose
+        elif not self._stale:
+            best = self._mean_of[current]
+            if (entry[0] / entry[1], first) < (best[0] / best[1], best[2]):
+                self._recommended = obs.arch
 
     def _update(self, obs: Observation) -> None:  # noqa: B027 - optional hook
         """Learn from one new observation (after ``history`` and ``best`` include it)."""
@@ -121,6 +167,34 @@ class Strategy(ABC):
     def registered_name(cls) -> str:
         """The name this class is registered under in :data:`STRATEGIES` (else its class name)."""
         return next((e.name for e in STRATEGIES if e.factory is cls), cls.__name__)
+
+
+def _observations(
+    given: Observation | Architecture | Sequence[Observation | tuple[Any, ...]],
+    value: float | None,
+    cost: float,
+    metrics: Mapping[str, float] | None,
+) -> list[Observation]:
+    """What :meth:`Strategy.tell` was given, as observations."""
+    if isinstance(given, Architecture):
+        if value is None:
+            raise ConfigError(f"tell({given}) needs the value it scored: tell(arch, value)")
+        return [Observation(given, float(value), float(cost), MappingProxyType(dict(metrics or {})))]
+    if value is not None:
+        raise ConfigError("tell(observations, value): a value goes with one architecture only")
+    if isinstance(given, Observation):
+        return [given]
+    out = []
+    for item in given:
+        if isinstance(item, Observation):
+            out.append(item)
+        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], Architecture):
+            out.append(Observation(item[0], float(item[1])))
+        else:
+            raise ConfigError(
+                f"tell() takes Observations or (architecture, value) pairs, got {item!r}"
+            )
+    return out
 
 
 #: Every strategy, by name; a new strategy is a new class plus one ``@STRATEGIES.register``.
