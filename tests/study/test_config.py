@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,7 @@ def test_bad_settings_raise_one_line_config_errors(changes: dict, message: str) 
 
 @pytest.mark.parametrize(
     ("changes", "kind"),
-    [({"strategies": ("rs", "bogo")}, "strategy"), ({"datasets": ("mnist",)}, "dataset"),
-     ({"space": "darts9"}, "search space")],
+    [({"strategies": ("rs", "bogo")}, "strategy"), ({"space": "darts9"}, "search space")],
 )
 def test_unknown_names_list_the_valid_ones(changes: dict, kind: str) -> None:
     with pytest.raises(UnknownNameError) as info:
@@ -252,3 +252,21 @@ def test_a_strategy_plugin_that_is_no_strategy_class_is_refused(monkeypatch) -> 
         StudyConfig(strategies=("rs", "broken")).validated()
     assert str(info.value) == ("strategy 'broken' is not a subclass of naslab.strategies.Strategy: "
                                "(failed to load: ImportError: no module 'x')")
+
+
+def test_a_space_file_is_held_as_its_definition(tmp_path) -> None:
+    (tmp_path / "grid.yaml").write_text("name: grid\nchoices: [a, b]\npositions: [p, q]\n")
+    config = StudyConfig(strategies=("rs",), space=str(tmp_path / "grid.yaml")).validated()
+    assert config.space == {"name": "grid", "positions": [{"name": "p", "choices": ["a", "b"]},
+                            {"name": "q", "choices": ["a", "b"]}],
+                            "groups": {"positions": ["p", "q"]}}
+    again = StudyConfig.from_dict(json.loads(json.dumps(config.to_dict()))).validated()
+    assert again == config
+    (tmp_path / "grid.yaml").unlink()  # the run no longer needs the file
+    assert again.validated() == config
+
+
+def test_a_metric_needs_its_goal() -> None:
+    with pytest.raises(ConfigError, match="say whether a lower or a higher val_loss is better"):
+        StudyConfig(strategies=("rs",), metric="val_loss").validated()
+    assert StudyConfig(strategies=("rs",), metric="val_loss", goal="min").validated().goal == "min"

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naslab.benchmarks import BENCHMARKS, canonical_dataset
+from naslab.benchmarks import BENCHMARKS, FUNCTION_PREFIX, canonical_dataset
 from naslab.benchmarks.table import canonical_noise
 from naslab.errors import ConfigError
 from naslab.files import read_mapping
-from naslab.spaces import SPACES
+from naslab.observation import table_metric
+from naslab.spaces import SPACES, is_space_file, load_space_file, space_from_definition
 from naslab.strategies import STRATEGIES, Strategy
 
 #: Arguments the runner passes to every strategy itself; ``strategy_params`` may not set them.
@@ -42,9 +43,15 @@ class StudyConfig:
     per ``ask()``; ``workers`` trials run in parallel processes (results do not
     depend on it). ``strategy_params`` maps a strategy name to extra keyword
     arguments of its constructor.
+
+    ``space`` is a registered name, a TOML / YAML space file, or a space
+    definition; a validated config holds a file's definition itself, so a run
+    reopens without the file. ``metric`` names a table's searched column
+    (default: ``valid`` accuracy, shown as validation error) and ``goal`` says
+    whether lower ('min') or higher ('max') is better.
     """
 
-    space: str = "nb201"
+    space: str | Mapping[str, Any] = "nb201"
     benchmark: str = "nb201"
     datasets: tuple[str, ...] = ("cifar10",)
     strategies: tuple[str, ...] = ("rs", "anasod-rs", "anasod-biased-rs", "re", "ls", "anasod-ls")
@@ -56,6 +63,8 @@ class StudyConfig:
     batch_size: int = 1
     workers: int = 1
     strategy_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    metric: str | None = None
+    goal: str | None = None
 
     @property
     def seed_list(self) -> list[int]:
@@ -76,12 +85,15 @@ class StudyConfig:
         it creates anything on disk.
         """
         values = {name: check(name, getattr(self, name)) for name, check in _CHECKS.items()}
-        values["space"] = SPACES.canonical(values["space"])
+        values["space"] = _canonical_space(values["space"])
+        table_metric(values["metric"], values["goal"])  # refuses a metric without its goal
         spec = values["benchmark"].strip()
         if not spec:
             raise ConfigError("benchmark must not be empty; give a registered name or a path")
         if spec in BENCHMARKS:
             values["benchmark"] = BENCHMARKS.canonical(spec)
+        elif spec.startswith(FUNCTION_PREFIX):
+            values["benchmark"] = spec
         else:  # an absolute path, so a resume may start from another folder
             values["benchmark"] = str(Path(spec).expanduser().resolve())
         values["datasets"] = _unique("datasets", [canonical_dataset(d) for d in values["datasets"]])
@@ -109,6 +121,8 @@ class StudyConfig:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["datasets"], out["strategies"] = list(self.datasets), list(self.strategies)
         out["strategy_params"] = {k: dict(v) for k, v in self.strategy_params.items()}
+        if isinstance(self.space, Mapping):
+            out["space"] = dict(self.space)
         return out
 
     @classmethod
@@ -156,6 +170,12 @@ def _as_names(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _as_space(key: str, value: Any) -> str | dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    return _as_str(key, value)
+
+
 def _as_int(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _type_error(key, "an integer", value)
@@ -201,7 +221,7 @@ def _as_params(key: str, value: Any) -> dict[str, dict[str, Any]]:
 
 
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "space": _as_str,
+    "space": _as_space,
     "benchmark": _as_str,
     "datasets": _as_names,
     "strategies": _as_names,
@@ -213,7 +233,18 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "batch_size": _as_int,
     "workers": _as_int,
     "strategy_params": _as_params,
+    "metric": _optional(_as_str),
+    "goal": _optional(_as_str),
 }
+
+
+def _canonical_space(spec: str | Mapping[str, Any]) -> str | dict[str, Any]:
+    """A registered space's canonical name; a file's or mapping's definition, checked."""
+    if isinstance(spec, Mapping):
+        return space_from_definition(spec).definition()
+    if is_space_file(spec):
+        return load_space_file(Path(spec).expanduser()).definition()
+    return SPACES.canonical(spec)
 
 
 def _check_counts(values: Mapping[str, Any]) -> None:
