@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from naslab.benchmarks import BENCHMARKS, TableObjective, load_benchmark
+from naslab.benchmarks import BENCHMARKS, Objective, TableObjective, load_benchmark
 from naslab.errors import NaslabError
-from naslab.observation import Observation
+from naslab.observation import Observation, table_metric
+from naslab.spaces import resolve_space
 from naslab.strategies import STRATEGIES
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Evaluation, Journal
@@ -28,17 +29,25 @@ from naslab.study.seeding import StepNoise, strategy_rng
 Report = Callable[[int], None]
 _METRICS_JSON = json.JSONEncoder(default=float)  # numpy scalars -> float; reused: dumps() is slower
 
-#: Objectives built by this process, by (benchmark spec, dataset, noise): loading a table
-#: and indexing it takes ~0.3 s, so each process does it once. Registered benchmarks ship
-#: with naslab and stay cached; tables read from the user's files are dropped when a study
-#: ends (the files may change). Worker processes fill their own cache.
-_OBJECTIVES: dict[tuple[str, str, str], TableObjective] = {}
+ObjectiveKey = tuple[str, str, str, str, str | None, str | None]
+#: Objectives built by this process, by what they depend on (benchmark spec, dataset, noise,
+#: space, metric, goal): loading a table and indexing it takes ~0.3 s, so each process does
+#: it once. Registered benchmarks ship with naslab and stay cached; tables read from the
+#: user's files are dropped when a study ends (the files may change). Worker processes fill
+#: their own cache.
+_OBJECTIVES: dict[ObjectiveKey, TableObjective] = {}
 
 
-def cached_objective(spec: str, dataset: str, noise: str) -> TableObjective:
-    key = (spec, dataset, noise)
+def cached_objective(config: StudyConfig, dataset: str) -> TableObjective:
+    """The table objective of ``config`` on ``dataset``, loaded once per process."""
+    space_key = json.dumps(config.space, sort_keys=True)
+    key = (config.benchmark, dataset, config.noise, space_key, config.metric, config.goal)
     if key not in _OBJECTIVES:
-        _OBJECTIVES[key] = TableObjective(load_benchmark(spec, dataset), noise)  # type: ignore[arg-type]
+        benchmark = load_benchmark(
+            config.benchmark, dataset, space=resolve_space(config.space),
+            metric=table_metric(config.metric, config.goal),
+        )
+        _OBJECTIVES[key] = TableObjective(benchmark, config.noise)  # type: ignore[arg-type]
     return _OBJECTIVES[key]
 
 
@@ -50,13 +59,18 @@ def forget_file_objectives() -> None:
 
 @dataclass(frozen=True)
 class TrialTask:
-    """Everything a worker process needs to run one trial (all picklable)."""
+    """Everything a worker process needs to run one trial (all picklable).
+
+    ``objective`` is given where it is not a table the worker can load itself
+    (a user's Python function).
+    """
 
     run_dir: str
     config: StudyConfig
     strategy: str
     dataset: str
     seed: int
+    objective: Objective | None = None
 
 
 def run_trial(task: TrialTask, report: Report) -> int:
@@ -68,7 +82,7 @@ def run_trial(task: TrialTask, report: Report) -> int:
     its batch is not evaluated).
     """
     config = task.config
-    objective = cached_objective(config.benchmark, task.dataset, config.noise)
+    objective = task.objective or cached_objective(config, task.dataset)
     strategy = STRATEGIES.get(task.strategy)(
         objective.space,
         strategy_rng(task.seed, task.strategy, task.dataset),
