@@ -27,8 +27,8 @@ from naslab.observation import Metric
 Axis = Literal["query", "cost"]
 AXES: dict[Axis, str] = {"query": "queries", "cost": "simulated GPU-seconds"}
 GRID_POINTS = 200
-#: Qualitative palettes by size; past the largest, hues spread evenly round the wheel.
-PALETTES: tuple[tuple[int, str], ...] = ((10, "tab10"), (20, "tab20"))
+#: Opacity of the ±1 SE bands: lighter as more strategies overlap.
+BAND_ALPHA = 0.2
 
 Curve = tuple[np.ndarray, np.ndarray, np.ndarray]  # x, mean, standard error
 
@@ -38,10 +38,9 @@ def strategy_colors(strategies: Sequence[str]) -> dict[str, str]:
     from matplotlib import colormaps
 
     n = len(strategies)
-    for size, name in PALETTES:
-        if n <= size:
-            colors = [to_hex(colormaps[name](i)) for i in range(n)]
-            break
+    if n <= 20:  # tab20's strong colours first (tab10's), then their light partners
+        colors = [to_hex(colormaps["tab20"](2 * i if i < 10 else 2 * (i - 10) + 1))
+                  for i in range(n)]
     else:  # evenly spaced hues, alternating lightness so neighbours differ twice over
         colors = [to_hex(colorsys.hls_to_rgb(i / n, 0.35 if i % 2 else 0.55, 0.75))
                   for i in range(n)]
@@ -109,14 +108,17 @@ def trajectory_figure(
     fig = Figure(figsize=(12, 4.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     optimum = None if benchmark is None else float(metric.display(benchmark.optimum_value))
+    strategies = traj.groupby("strategy", sort=False)
+    alpha = BAND_ALPHA * min(1.0, 4 / strategies.ngroups)
     for ax, (column, label) in zip(axes, panels(benchmark is not None, metric), strict=True):
-        for strategy, trials in traj.groupby("strategy", sort=False):
+        for strategy, trials in strategies:
             x, mean, se = (
                 query_curve(trials, column) if grid is None else cost_curve(trials, column, grid)
             )
             color = colors[strategy]
-            ax.plot(x, mean, color=color, label=f"{strategy} ({trials['seed'].nunique()} seeds)")
-            ax.fill_between(x, mean - se, mean + se, color=color, alpha=0.2, linewidth=0)
+            ax.plot(x, mean, color=color, zorder=3,
+                    label=f"{strategy} ({trials['seed'].nunique()} seeds)")
+            ax.fill_between(x, mean - se, mean + se, color=color, alpha=alpha, linewidth=0)
         if optimum is not None:
             ax.axhline(optimum, color="black", linestyle="--", linewidth=1,
                        label=f"global optimum ({optimum:.2f})")
@@ -208,7 +210,7 @@ def final_value_figure(
         optimum = float(metric.display(benchmark.optimum_value))
         ax.axvline(optimum, color="black", linestyle="--", linewidth=1,
                    label=f"global optimum ({optimum:.2f})")
-        ax.legend(loc="best", fontsize="small")
+        fig.legend(loc="outside right upper", fontsize="small")
     ax.set_yticks(positions, [s for s, _ in groups])
     ax.set_xlabel(f"final {label}")
     ax.grid(True, axis="x", alpha=0.3)
