@@ -79,7 +79,10 @@ class AnasodLocalSearch(RestartingLocalSearch):
         return [tuple(c.tolist()) for c in self.encoding.grid_neighbours(np.array(counts))]
 
     def arch_from(self, counts: Counts) -> Architecture | None:
-        """A random architecture with these op counts not queried yet, or None if none was found."""
+        """A random architecture with these op counts not queried yet, or None if none was found
+        (or, on a table that holds part of the space, none has these counts)."""
+        if not self.encoding.has_counts(counts):
+            return None
         for _ in range(DRAW_ATTEMPTS):
             arch = self.encoding.decode_counts(np.array(counts), self.rng)
             if arch not in self.queried:
