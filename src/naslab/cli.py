@@ -149,16 +149,22 @@ def report(run_dir: Path, table_format: str) -> None:
 def _report(run_dir: Path, table_format: str) -> None:
     """Report the run as its journal records it: its own settings and how far each trial got."""
     from naslab.analysis import RunInfo, build_report
-    from naslab.benchmarks import load_benchmark
+    from naslab.benchmarks import FUNCTION_PREFIX
+    from naslab.observation import table_metric
     from naslab.study.journal import Journal, read_evaluations
+    from naslab.study.trial import cached_objective
 
     with Journal(run_dir, read_only=True) as journal:
         config, statuses = journal.config(), journal.statuses()
+    function = config.benchmark.startswith(FUNCTION_PREFIX)  # a Python function: no table
     run = RunInfo(config.strategies, config.datasets, tuple(config.seed_list), statuses,
-                  config.max_queries, config.max_cost, config.noise)
+                  config.max_queries, config.max_cost, None if function else config.noise)
     evaluations = read_evaluations(run_dir)
-    benchmarks = {d: load_benchmark(config.benchmark, d) for d in config.datasets}
-    result = build_report(evaluations, benchmarks, run_dir, run=run, table_format=table_format)
+    benchmarks = {} if function else {
+        d: cached_objective(config, d).benchmark for d in config.datasets
+    }
+    result = build_report(evaluations, benchmarks, run_dir, run=run, table_format=table_format,
+                          metric=table_metric(config.metric, config.goal))
     click.echo(result.text)
     click.echo(f"\nresults: {run_dir}")
 
