@@ -177,6 +177,14 @@ def test_an_unfinished_run_reports_finished_trials_and_progress(evals, cifar10, 
     assert "Progress" in (tmp_path / "report.html").read_text()
 
 
+def test_a_run_without_evaluations_has_nothing_to_report(evals, cifar10, tmp_path) -> None:
+    run = RunInfo(("rs",), ("cifar10",), (0, 1), {("rs", "cifar10", 0): "pending",
+                                                  ("rs", "cifar10", 1): "pending"})
+    with pytest.raises(ConfigError, match="none of the run's 2 trials has a journaled evaluation"):
+        build_report(evals.iloc[:0], {"cifar10": cifar10}, tmp_path / "out", run=run)
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_table_format_is_refused_before_writing(evals, cifar10, tmp_path) -> None:
     with pytest.raises(ConfigError, match="unknown table format 'xlsx'; valid: csv, parquet"):
         build_report(evals, {"cifar10": cifar10}, tmp_path / "out", table_format="xlsx")

@@ -76,6 +76,9 @@ def build_report(
         raise ConfigError("writing parquet needs pyarrow: pip install 'naslab[parquet]'")
     out_dir = Path(out_dir)
     metric = study_metric(benchmarks, metric)
+    if evals.empty and run is not None:
+        raise ConfigError(f"nothing to report yet: none of the run's "
+                          f"{plural(len(run.statuses), 'trial')} has a journaled evaluation")
     run = run or RunInfo.of_evaluations(evals)
     traj = add_trajectories(evals, benchmarks, metric)
     done = traj[run.is_done(traj)]
