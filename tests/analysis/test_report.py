@@ -135,6 +135,7 @@ def test_without_a_benchmark_only_observed_values(evals, tmp_path) -> None:
                    "Noise"):
         assert absent not in text
     assert "No benchmark table for cifar10" in text and "no true value" in text
+    assert "over seeds (best observed)\nstrategy  cifar10" in text  # no '/ -' for missing truth
     assert result.summary["incumbent_true_mean"].isna().all()
     assert "global optimum" not in (tmp_path / "report.html").read_text()
 
@@ -154,6 +155,14 @@ def test_one_of_each_is_singular(evals, cifar10, tmp_path) -> None:
     alone = evals[(evals.strategy == "rs") & (evals.seed == 0)]
     text = build_report(alone, {"cifar10": cifar10}, tmp_path).text
     assert text.startswith("naslab report: 1 strategy x 1 dataset, 1 seed, 2 queries per trial")
+    assert "p-value" not in text  # nothing to test against
+
+
+def test_without_the_baseline_no_p_values_but_a_note(evals, cifar10, tmp_path) -> None:
+    text = build_report(evals, {"cifar10": cifar10}, tmp_path, baseline="re").text
+    assert "better than re" not in text
+    assert "Note: baseline 're' not run on cifar10" in text
+    assert "vs rs" in (tmp_path / "report.md").read_text()  # the pairwise matrix still is
 
 
 def test_an_unfinished_run_reports_finished_trials_and_progress(evals, cifar10, tmp_path) -> None:

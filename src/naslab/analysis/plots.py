@@ -216,7 +216,7 @@ def final_value_figure(
     ax.grid(True, axis="x", alpha=0.3)
     title = f"{benchmark.name} / {benchmark.dataset}" if benchmark else str(
         final["dataset"].iloc[0])
-    fig.suptitle(f"{title}: final value of every seed ({metric.best_word} is best)")
+    ax.set_title(f"{title}: final value of every seed ({metric.best_word} is best)")
     return fig
 
 

@@ -201,10 +201,12 @@ def _tables(
         if mean.notna().any():
             cells = pd.Series([format_value(m, s) for m, s in zip(mean, se, strict=True)])
             tables.append((title, _pivot(summary, cells, run)))
-    tested = " / ".join(t.replace("_", " ") for t in TESTED)
-    p_cells = summary.apply(lambda r: " / ".join(format_p(r[f"p_{t}"]) for t in TESTED), axis=1)
-    p_table = _pivot(summary, p_cells, run).drop(index=baseline, errors="ignore")
-    if len(p_table):
+    tests = [t for t in TESTED if summary[f"p_{t}"].notna().any()]  # none: no baseline
+    if tests:
+        tested = " / ".join(t.replace("_", " ") for t in tests)
+        p_cells = summary.apply(lambda r: " / ".join(format_p(r[f"p_{t}"]) for t in tests),
+                                axis=1)
+        p_table = _pivot(summary, p_cells, run).drop(index=baseline, errors="ignore")
         tables.append((
             f"p-value that a strategy is better than {baseline} ({metric.best_word} {name} is "
             f"best), one-sided Mann-Whitney U over seeds ({tested})", p_table
@@ -303,7 +305,7 @@ def _settings(run: RunInfo, truth: Mapping[str, GroundTruth], metric: Metric
         ("seeds", f"{len(seeds)} ({span})"),
     ]
     if truth:
-        settings.insert(1, ("noise", NOISE.get(run.noise or "", run.noise or "not known")))
+        settings.insert(1, ("noise", run.noise or "not known"))
     for dataset in run.datasets:
         bench = truth.get(dataset)
         if bench is None:
