@@ -32,7 +32,7 @@ def test_a_cost_budget_and_mean_noise_are_what_the_report_states(tmp_path) -> No
 
 @pytest.fixture
 def killed_run(tmp_path) -> Path:
-    """A finished run made to look killed: ls seed 1 stopped after 5 queries, rs seed 1 unstarted."""
+    """A finished run made to look killed: ls seed 1 stopped at 5 queries, rs seed 1 not begun."""
     run_dir = tmp_path / "run"
     invoke("run", *SMALL, "--queries", "12", "--out", run_dir)
     with sqlite3.connect(run_dir / "journal.sqlite") as db:

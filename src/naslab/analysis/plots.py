@@ -236,7 +236,7 @@ def plot_final_values(
     metric: Metric,
     colors: Mapping[str, str] | None = None,
 ) -> dict[str, Figure]:
-    """Per dataset, :func:`final_value_figure` of its trials' end points, named ``<dataset>_final``."""
+    """Per dataset, :func:`final_value_figure` of its trials' ends, named ``<dataset>_final``."""
     final = final_rows(traj)
     return {
         f"{dataset}_final": final_value_figure(rows, benchmarks.get(str(dataset)), metric, colors)

@@ -73,21 +73,25 @@ def progress_table(run: RunInfo, evals: pd.DataFrame) -> pd.DataFrame:
     counts = evals.groupby(list(TRIAL), sort=False).agg(
         queries=("step", "size"), cost=("cost", "sum"))
     rows = []
+    n = len(run.seeds)
     for strategy in run.strategies:
         for dataset in run.datasets:
-            row = {"strategy": strategy, "dataset": dataset, "done": 0, "started": 0,
-                   "not_started": 0, "queries": 0, "cost": 0.0}
+            states = {"done": 0, "started": 0, "not_started": 0}
+            queries, cost = 0, 0.0
             for seed in run.seeds:
                 key = (strategy, dataset, seed)
                 spent = counts.loc[key] if key in counts.index else None
-                state = ("done" if run.statuses.get(key) == DONE
-                         else "started" if spent is not None else "not_started")
-                row[state] += 1
+                if run.statuses.get(key) == DONE:
+                    states["done"] += 1
+                else:
+                    states["started" if spent is not None else "not_started"] += 1
                 if spent is not None:
-                    row["queries"] += int(spent["queries"])
-                    row["cost"] += float(spent["cost"])
-            n = len(run.seeds)
-            row["query_budget"] = n * run.max_queries if run.max_queries is not None else np.nan
-            row["cost_budget"] = n * run.max_cost if run.max_cost is not None else np.nan
-            rows.append(row)
+                    queries += int(spent["queries"])
+                    cost += float(spent["cost"])
+            rows.append({
+                "strategy": strategy, "dataset": dataset, **states, "queries": queries,
+                "cost": cost,
+                "query_budget": n * run.max_queries if run.max_queries is not None else np.nan,
+                "cost_budget": n * run.max_cost if run.max_cost is not None else np.nan,
+            })
     return pd.DataFrame(rows)

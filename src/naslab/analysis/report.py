@@ -1,4 +1,4 @@
-"""The report of a study: tidy table, summary, plots, Markdown and HTML, plus the text the CLI prints.
+"""The report of a study: tidy table, summary, plots, Markdown and HTML, and the CLI's text.
 
 The tables follow seed 000, Table 2 (rows: strategies, columns: datasets, cells:
 mean ± 1 SE over seeds at the budget), with the incumbent's true value beside
@@ -229,9 +229,9 @@ def _matrices(done: pd.DataFrame, truth: Mapping[str, GroundTruth], metric: Metr
               ) -> dict[str, Table]:
     """Per dataset, every strategy against every other on the final incumbent's value."""
     out = {}
-    for dataset, rows in final_rows(done).groupby("dataset", sort=False):
+    for dataset, finals in final_rows(done).groupby("dataset", sort=False):
         column, label = panels(dataset in truth, metric)[1]
-        matrix = pairwise_p(rows, column, metric.goal).map(format_p)
+        matrix = pairwise_p(finals, column, metric.goal).map(format_p)
         matrix.columns = [f"vs {c}" for c in matrix.columns]
         out[str(dataset)] = (
             f"{dataset}: p-value that the row's final {label} is better than the column's "

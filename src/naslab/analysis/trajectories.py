@@ -144,7 +144,7 @@ def add_trajectories(
 def _incumbents(
     trial: np.ndarray, arch: np.ndarray, value: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the code and mean value of the architecture with the lowest mean so far in its trial.
+    """Per row, code and mean value of the architecture with the lowest mean so far in its trial.
 
     -1 and NaN before a trial's first finite value (failed evaluations, NaN, are not
     observations). A heap of (mean, first-seen row, count, arch) whose stale
