@@ -100,6 +100,8 @@ def test_html_is_one_self_contained_page(report, cifar10) -> None:
     for setting in ("noise", "budget per trial", "strategies", "seeds", "15,625 architectures",
                     "global optimum 8.39"):
         assert setting in page
+    # rs spent 100+200, 300+400 and ls 500+600, 700+800 simulated GPU-seconds
+    assert "2 queries, 900 simulated GPU-seconds (mean over finished trials)" in page
     matrix = page[page.index("p-value that the row"):]
     assert "<th>vs rs</th><th>vs ls</th>" in matrix
     true_a, true_b, true_c = (cifar10.true_value(cifar10.space.from_op_key(k))

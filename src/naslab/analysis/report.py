@@ -140,7 +140,7 @@ def _content(
             figures.setdefault(dataset, []).append((name, _png(figure)))
     return Content(
         header=_header(summary, run, metric, baseline),
-        settings=_settings(run, truth, metric),
+        settings=_settings(run, truth, metric, done),
         progress=progress,
         tables=_tables(summary, run, metric, baseline, bool(truth)) if len(summary) else [],
         notes=_notes(summary, run, truth, metric),
@@ -294,8 +294,17 @@ NOISE: dict[str, str] = {
 }
 
 
-def _settings(run: RunInfo, truth: Mapping[str, GroundTruth], metric: Metric
-              ) -> list[tuple[str, str]]:
+def _spent(done: pd.DataFrame) -> str:
+    """What a finished trial spent on average: queries, and GPU-seconds where queries differ."""
+    final = final_rows(done)
+    text = f"{final['query'].mean():,.0f} queries"
+    if done["cost"].nunique() > 1:
+        text += f", {final['cum_cost'].mean():,.0f} simulated GPU-seconds"
+    return text + " (mean over finished trials)"
+
+
+def _settings(run: RunInfo, truth: Mapping[str, GroundTruth], metric: Metric,
+              done: pd.DataFrame) -> list[tuple[str, str]]:
     seeds = run.seeds
     span = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"{seeds[0]}" if seeds else "none"
     settings = [
@@ -304,6 +313,8 @@ def _settings(run: RunInfo, truth: Mapping[str, GroundTruth], metric: Metric
         ("strategies", ", ".join(run.strategies)),
         ("seeds", f"{len(seeds)} ({span})"),
     ]
+    if len(done):
+        settings.insert(2, ("spent per trial", _spent(done)))
     if truth:
         settings.insert(1, ("noise", run.noise or "not known"))
     for dataset in run.datasets:
