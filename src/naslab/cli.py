@@ -1,7 +1,8 @@
 """The ``naslab`` command: run, resume and report studies; list what is available.
 
-User errors (bad names, budgets, files, folders) print one ``error:`` line and
-exit with status 2; nothing already journaled is lost.
+User errors (bad names, budgets, files, folders, full disks, and click's own
+usage errors) print one ``error:`` line and exit with status 2; nothing already
+journaled is lost. Ctrl-C prints one ``interrupted`` line and exits with 130.
 """
 
 from __future__ import annotations
@@ -10,33 +11,39 @@ import dataclasses
 import functools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from naslab.benchmarks.table import NOISE_MODES
-from naslab.errors import ConfigError, NaslabError
+from naslab.errors import ConfigError, NaslabError, os_errors_as, require_module
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _fail(message: str, status: int = EXIT_USER_ERROR) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(status)
 
 
 def _user_errors(command: F) -> F:
-    """Turn NaslabError into one line on stderr and exit status 2, Ctrl-C into a resume hint."""
+    """Turn NaslabError into one line on stderr and exit status 2, Ctrl-C into one line too.
+
+    A study's Ctrl-C (:class:`~naslab.errors.StudyInterrupted`) says which folder to resume.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except NaslabError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USER_ERROR)
-        except KeyboardInterrupt:
-            click.echo("interrupted: every finished evaluation is journaled; "
-                       "continue with `naslab resume RUN_DIR`", err=True)
-            sys.exit(130)
+            _fail(f"error: {exc}")
+        except KeyboardInterrupt as exc:
+            _fail(f"interrupted: {exc}" if str(exc) else "interrupted", EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -59,14 +66,55 @@ def _query_budget(value: str | None) -> int | None | str:
         ) from None
 
 
+def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """A folder named on the command line; an empty name would quietly mean the current one."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("must name a folder (. for the current one), not be empty")
+    return None if value is None else Path(value)
+
+
+def _writable_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse parquet without pyarrow before anything runs, not after a whole study."""
+    if value == "parquet":
+        try:
+            require_module("pyarrow", "writing parquet", "parquet")
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 _table_format = click.option(
     "--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
-    show_default=True, help="Format of the tidy evaluations table.",
+    show_default=True, callback=_writable_format, help="Format of the tidy evaluations table.",
 )
 _progress = click.option("--progress/--no-progress", default=True, show_default=True)
+_run_dir = click.argument("run_dir", type=click.Path(), callback=_folder)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """naslab's command group: click's usage errors, too, are one ``error:`` line, status 2."""
+
+    def main(
+        self, args: Sequence[str] | None = None, prog_name: str | None = None,
+        complete_var: str | None = None, standalone_mode: bool = True, **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `naslab`: the help, as click does
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)  # usage errors know their command
+            hint = f" (see `{ctx.command_path} --help`)" if ctx else ""
+            _fail(f"error: {exc.format_message().rstrip('.')}{hint}")
+        except click.Abort:  # Ctrl-C outside a command, e.g. while parsing
+            _fail("interrupted", EXIT_INTERRUPTED)
+        sys.exit(status if isinstance(status, int) else 0)  # ints come from --help, --version
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="naslab")
 def main() -> None:
     """naslab: compare neural architecture search strategies on real benchmarks, honestly."""
@@ -92,11 +140,17 @@ def main() -> None:
 @click.option("--noise", type=click.Choice(list(NOISE_MODES)),
               help="'sample': each query reports one training seed's accuracy (the ANASOD "
               "protocol); 'mean': the seed mean. [default: sample]")
+@click.option("--metric", help="A table's searched column (per-seed <metric>_seed<i> or the "
+              "seed mean <metric>). [default: valid, accuracy % shown as validation error]")
+@click.option("--goal", type=click.Choice(["min", "max"]),
+              help="Whether a lower or a higher --metric is better (needed with --metric).")
 @click.option("--batch-size", type=int, help="Architectures asked per step. [default: 1]")
 @click.option("--workers", type=int, help="Trials run in parallel processes. [default: 1]")
-@click.option("-o", "--out", type=click.Path(path_type=Path),
-              help="Run folder to create. [default: runs/<date>-<time>]")
-@click.option("--overwrite", is_flag=True, help="Replace an existing run folder.")
+@click.option("-o", "--out", type=click.Path(), callback=_folder,
+              help="Run folder to create, or an empty folder to fill (. for the current one). "
+              "[default: runs/<date>-<time>]")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run folder (never the "
+              "current folder or one holding it, nor one another naslab process uses).")
 @_table_format
 @_progress
 @_user_errors
@@ -120,42 +174,63 @@ def run(config_file: Path | None, queries: str | None, out: Path | None, overwri
         overrides["max_queries"] = budget
     config = dataclasses.replace(config, **overrides).validated()
     run_dir = out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-    run_study(config, run_dir, overwrite=overwrite, progress=progress)
-    _report(run_dir, table_format)
+    _write_report(run_study(config, run_dir, overwrite=overwrite, progress=progress),
+                  table_format)
+
+
+_repoint = click.option(
+    "--benchmark", help="The run's table file or folder at its new place, if it moved "
+    "(it must be the same table: its fingerprint is checked).",
+)
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@_run_dir
+@_repoint
 @_table_format
 @_progress
 @_user_errors
-def resume(run_dir: Path, table_format: str, progress: bool) -> None:
+def resume(run_dir: Path, benchmark: str | None, table_format: str, progress: bool) -> None:
     """Continue a killed or interrupted run: nothing journaled is lost or repeated."""
     from naslab.study.runner import resume_study
 
-    resume_study(run_dir, progress=progress)
-    _report(run_dir, table_format)
+    _write_report(resume_study(run_dir, progress=progress, benchmark=benchmark), table_format)
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@_run_dir
+@_repoint
 @_table_format
 @_user_errors
-def report(run_dir: Path, table_format: str) -> None:
-    """Print a run's comparison table and (re)write its tables and plots."""
-    _report(run_dir, table_format)
+def report(run_dir: Path, benchmark: str | None, table_format: str) -> None:
+    """Print a run's comparison table and (re)write its tables and plots.
+
+    Refused while another naslab process runs or resumes the folder: its report
+    is written when it ends.
+    """
+    _write_report(run_dir, table_format, benchmark)
 
 
-def _report(run_dir: Path, table_format: str) -> None:
+def _write_report(run_dir: Path, table_format: str, benchmark: str | None = None) -> None:
+    """Report ``run_dir`` holding its lock (never under a live run); a failed write is one line."""
+    from naslab.study.lock import run_folder_lock
+
+    with run_folder_lock(run_dir), os_errors_as(f"cannot write the report of {run_dir}"):
+        _report(run_dir, table_format, benchmark)
+
+
+def _report(run_dir: Path, table_format: str, benchmark: str | None = None) -> None:
     """Report the run as its journal records it: its own settings and how far each trial got."""
     from naslab.analysis import RunInfo, build_report
     from naslab.benchmarks import FUNCTION_PREFIX
     from naslab.observation import table_metric
     from naslab.study.journal import Journal, read_evaluations
+    from naslab.study.runner import reopen
     from naslab.study.trial import cached_objective
 
+    config = reopen(run_dir, benchmark)
     with Journal(run_dir, read_only=True) as journal:
-        config, statuses = journal.config(), journal.statuses()
+        statuses = journal.statuses()
     function = config.benchmark.startswith(FUNCTION_PREFIX)  # a Python function: no table
     run = RunInfo(config.strategies, config.datasets, tuple(config.seed_list), statuses,
                   config.max_queries, config.max_cost, None if function else config.noise)

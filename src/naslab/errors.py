@@ -8,7 +8,9 @@ exits non-zero, without a traceback; library users catch the class.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib.util
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 
 class NaslabError(Exception):
@@ -50,3 +52,32 @@ def excerpt(text: object, limit: int = 80) -> str:
     """``repr(text)`` cut to about ``limit`` characters, so an error never echoes a huge input."""
     shown = repr(text)
     return shown if len(shown) <= limit else f"{shown[: limit - 3]}... ({len(shown):,} characters)"
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a study's trials, naming the run folder a resume continues.
+
+    A KeyboardInterrupt, so code that stops on Ctrl-C still stops; the CLI prints
+    its message instead of a traceback.
+    """
+
+
+def os_reason(exc: OSError) -> str:
+    """One line for an operating-system error: its reason and, when known, the file."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+@contextmanager
+def os_errors_as(what: str) -> Iterator[None]:
+    """Raise an OSError inside (a full disk, a read-only folder) as ``RunFolderError``."""
+    try:
+        yield
+    except OSError as exc:
+        raise RunFolderError(f"{what}: {os_reason(exc)}") from exc
+
+
+def require_module(module: str, purpose: str, extra: str) -> None:
+    """Raise a :class:`ConfigError` saying what to install when optional ``module`` is missing."""
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(f"{purpose} needs {module}: pip install 'naslab[{extra}]'")

@@ -194,3 +194,14 @@ def test_study_metric_is_the_benchmarks_or_the_given_one(cifar10, accuracy) -> N
         study_metric({"cifar10": cifar10, "acc": accuracy})
     with pytest.raises(ConfigError, match="different metrics"):
         study_metric({"cifar10": cifar10}, Metric("loss"))
+
+
+def test_the_journaled_recommendation_is_the_incumbent(cifar10, archs) -> None:
+    """A strategy's own answer (e.g. a model's posterior mean) is scored, not the lowest mean."""
+    a, b = archs["A"], archs["B"]
+    evals = _frame([("m", 0, 0, a, 10.0, 1.0), ("m", 0, 1, b, 9.0, 1.0), ("m", 0, 2, b, 9.5, 1.0)])
+    evals["recommended"] = [None, a, b]  # before its first result it had none
+    traj = add_trajectories(evals, {"cifar10": cifar10})
+    assert traj["incumbent"].tolist() == [a, a, b]  # row 0 falls back to the lowest mean
+    assert traj["incumbent_observed"].tolist() == [10.0, 10.0, 9.25]
+    assert traj["incumbent_true"].iloc[1] == pytest.approx(cifar10.true_value(cifar10.space.parse(a)))

@@ -28,7 +28,7 @@ def test_journal_holds_every_evaluation(tmp_path: Path, small: StudyConfig,
 
     df = read_evaluations(run_dir)
     assert list(df.columns) == ["strategy", "dataset", "seed", "step", "batch", "arch", "value",
-                                "cost", "wall_time", "val_acc", "params_mb", "latency"]
+                                "cost", "wall_time", "recommended", "val_acc", "params_mb", "latency"]
     assert len(df) == 2 * 2 * 30
     assert list(df["strategy"].unique()) == ["ls", "rs"]  # config order, not alphabetical
     space = cifar10.space
@@ -148,3 +148,11 @@ def test_a_user_table_benchmark(tmp_path: Path, shared_data: Path, monkeypatch) 
     assert len(df) == 8 and df["cost"].gt(0).all()
     # tables from files are read again by the next study (they may have changed)
     assert all(key[0] != str(table.resolve()) for key in trial_module._OBJECTIVES)
+
+
+def test_the_largest_seeds_run_and_are_journaled(tmp_path: Path) -> None:
+    from naslab.study.config import MAX_SEED
+
+    config = StudyConfig(strategies=("rs",), seeds=2, first_seed=MAX_SEED - 1, max_queries=3)
+    df = read_evaluations(run_study(config, tmp_path / "run", progress=False))
+    assert sorted(df["seed"].unique()) == [MAX_SEED - 1, MAX_SEED]

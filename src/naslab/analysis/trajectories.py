@@ -129,8 +129,12 @@ def add_trajectories(
     out["cum_cost"] = groups["cost"].cumsum().to_numpy()
     out["best_observed"] = groups["value"].cummin().groupby(trial, sort=False).ffill().to_numpy()
 
-    arch_code, arch_names = pd.factorize(out["arch"])
-    incumbent, incumbent_mean = _incumbents(trial, arch_code, out["value"].to_numpy(dtype=float))
+    journaled = out["recommended"] if "recommended" in out.columns else out["arch"].iloc[:0]
+    codes, arch_names = pd.factorize(pd.concat([out["arch"], journaled], ignore_index=True))
+    arch_code, recommended = codes[: len(out)], codes[len(out):]
+    incumbent, incumbent_mean = _incumbents(
+        trial, arch_code, out["value"].to_numpy(dtype=float), recommended if len(recommended) else None
+    )
     out["incumbent"] = np.where(incumbent >= 0, arch_names.to_numpy()[incumbent], None)
     out["incumbent_observed"] = incumbent_mean
     truth = _ground_truth(out["dataset"], out["incumbent"], benchmarks)
@@ -142,14 +146,16 @@ def add_trajectories(
 
 
 def _incumbents(
-    trial: np.ndarray, arch: np.ndarray, value: np.ndarray
+    trial: np.ndarray, arch: np.ndarray, value: np.ndarray, recommended: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, code and mean value of the architecture with the lowest mean so far in its trial.
+    """Per row, code and mean observed value of the architecture the strategy returns.
 
-    -1 and NaN before a trial's first finite value (failed evaluations, NaN, are not
-    observations). A heap of (mean, first-seen row, count, arch) whose stale
-    entries are dropped lazily keeps this O(n log n) even when the incumbent is
-    re-queried and its mean rises.
+    That is the journaled ``recommended`` architecture (the strategy's own answer)
+    where the journal has one, else the one with the lowest mean so far in its
+    trial, the default rule of ``Strategy.recommend``. -1 and NaN before a trial's
+    first finite value (failed evaluations, NaN, are not observations). A heap of
+    (mean, first-seen row, count, arch) whose stale entries are dropped lazily
+    keeps this O(n log n) even when the incumbent is re-queried and its mean rises.
     """
     codes = np.full(len(arch), -1, dtype=np.int64)
     means = np.full(len(arch), np.nan)
@@ -169,7 +175,11 @@ def _incumbents(
             heapq.heappush(heap, (sums[a] / counts[a], first[a], counts[a], a))
             while heap[0][2] != counts[heap[0][3]]:  # the older mean of a re-queried arch
                 heapq.heappop(heap)
-        if heap:
+        if recommended is not None and recommended[row] >= 0:
+            r = int(recommended[row])
+            codes[row] = r
+            means[row] = sums[r] / counts[r] if r in counts else np.nan
+        elif heap:
             means[row], codes[row] = heap[0][0], heap[0][3]
     return codes, means
 

@@ -6,15 +6,23 @@ study's workers each open their own journal connection). Progress travels
 through one shared counter that the caller polls, which is cheaper than a
 queue message per evaluation. A worker whose caller dies (e.g. ``kill -9``)
 exits at once instead of writing on while the user resumes the run.
+
+Ctrl-C is the caller's alone: workers start with SIGINT ignored (so one
+keypress, which the terminal sends to the whole process group, prints no
+traceback per worker), and the caller ends them when it stops early (Ctrl-C
+or a task's error) instead of waiting for trials that may run for hours. A
+worker ended mid-trial loses at most its evaluation in flight.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from multiprocessing.connection import wait as wait_for_sentinels
 from typing import Any
 
@@ -68,11 +76,12 @@ class ProcessExecutor:
             initializer=_initialise,
             initargs=(counter,),
         ) as pool:
-            futures = [pool.submit(_call, fn, task) for task in tasks]
             try:
+                with _sigint_ignored():  # the pool starts its workers on submit; they inherit it
+                    futures = [pool.submit(_call, fn, task) for task in tasks]
                 self._wait(futures, counter, on_progress)
             except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
+                _stop(pool)
                 raise
         return [future.result() for future in futures]
 
@@ -89,3 +98,28 @@ class ProcessExecutor:
                 reported = value
             for future in done:
                 future.result()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C meanwhile, so processes started now ignore it for life.
+
+    A spawned Python keeps an ignored SIGINT ignored, even while it imports; an
+    initializer would come too late for a Ctrl-C during start-up. Off the main
+    thread signals cannot be set, and Ctrl-C does not reach such a caller anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the running workers now and cancel the tasks not started."""
+    for process in list(pool._processes.values()):  # no public API before Python 3.14
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)

@@ -4,24 +4,31 @@
 version, creation time, schema version), ``trials`` (strategy, dataset, seed,
 status) and ``evaluations`` (one row per evaluation, keyed by strategy,
 dataset, seed and step). Each evaluation is committed as soon as it completes,
-in WAL mode with ``synchronous=NORMAL``: a process killed at any moment loses
-at most the evaluation in flight and leaves a consistent file (an OS crash may
-lose the last few commits, which a resume simply redoes). Parallel workers
-each open their own connection; the busy timeout serialises their writes.
+in WAL mode with ``synchronous=NORMAL`` while trials run (:func:`live_journal`):
+a process killed at any moment loses at most the evaluation in flight and
+leaves a consistent file (an OS crash may lose the last few commits, which a
+resume simply redoes). Parallel workers each open their own connection; the
+busy timeout serialises their writes. Between runs the journal is one
+self-contained file (rollback-journal mode, no ``-wal``/``-shm`` beside it), so
+copies and read-only folders serve it as it is.
+
+Whatever is wrong with a journal (not SQLite, a missing table, a cell that is
+not what naslab wrote, a full disk) raises a one-line :class:`RunFolderError`
+naming the file.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from naslab import __version__
-from naslab.errors import RunFolderError
+from naslab.errors import NaslabError, RunFolderError
 from naslab.study.config import StudyConfig
 
 if TYPE_CHECKING:  # pandas is imported when a table is read: workers never need it
@@ -29,10 +36,11 @@ if TYPE_CHECKING:  # pandas is imported when a table is read: workers never need
 
 JOURNAL_FILE = "journal.sqlite"
 CONFIG_COPY = "config.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
 EVALUATION_COLUMNS = (
-    "strategy", "dataset", "seed", "step", "batch", "arch", "value", "cost", "wall_time"
+    "strategy", "dataset", "seed", "step", "batch", "arch", "value", "cost", "wall_time",
+    "recommended",
 )
 
 _SCHEMA = """
@@ -45,10 +53,12 @@ CREATE TABLE trials (
 CREATE TABLE evaluations (
     strategy TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
     step INTEGER NOT NULL, batch INTEGER NOT NULL, arch TEXT NOT NULL,
-    value REAL, cost REAL, metrics TEXT NOT NULL, wall_time REAL NOT NULL,
+    value REAL, cost REAL, metrics TEXT NOT NULL, wall_time REAL NOT NULL, recommended TEXT,
     PRIMARY KEY (strategy, dataset, seed, step)
 ) WITHOUT ROWID;
 """
+_TABLES = ("meta", "trials", "evaluations")
+
 class Evaluation(NamedTuple):
     """One journaled evaluation of a trial (``metrics`` still as its JSON text).
 
@@ -63,6 +73,8 @@ class Evaluation(NamedTuple):
     cost: float
     metrics: str
     wall_time: float
+    #: What the strategy would return once this evaluation is told (None before any result).
+    recommended: str | None = None
 
 
 _TRIAL_KEY = ("strategy", "dataset", "seed")
@@ -84,8 +96,13 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def create_journal(run_dir: Path, config: StudyConfig) -> None:
-    """Write a fresh journal of ``config`` (validated) and a readable copy into ``run_dir``."""
+def create_journal(
+    run_dir: Path, config: StudyConfig, extra_meta: Mapping[str, str] | None = None
+) -> None:
+    """Write a fresh journal of ``config`` (validated) and a readable copy into ``run_dir``.
+
+    ``extra_meta`` adds facts a reopened run needs (e.g. its table's fingerprint).
+    """
     path = journal_path(run_dir)
     config_json = json.dumps(config.to_dict(), sort_keys=False)
     meta = {
@@ -93,18 +110,21 @@ def create_journal(run_dir: Path, config: StudyConfig) -> None:
         "naslab_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "config": config_json,
+        **(extra_meta or {}),
     }
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("BEGIN")
-        for statement in _SCHEMA.strip().split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        conn.executemany(
-            "INSERT INTO trials (strategy, dataset, seed) VALUES (?, ?, ?)", config.trials
-        )
-        conn.execute("COMMIT")
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("BEGIN")
+            for statement in _SCHEMA.strip().split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            conn.executemany(
+                "INSERT INTO trials (strategy, dataset, seed) VALUES (?, ?, ?)", config.trials
+            )
+            conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise RunFolderError(f"cannot create {path}: {exc}") from None
     (Path(run_dir) / CONFIG_COPY).write_text(
         json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8"
     )
@@ -115,21 +135,36 @@ class Journal:
 
     def __init__(self, run_dir: Path, *, read_only: bool = False) -> None:
         self.run_dir = Path(run_dir)
-        path = journal_path(self.run_dir)
-        if not path.is_file():
-            raise RunFolderError(f"{self.run_dir} is not a naslab run folder (no {JOURNAL_FILE})")
+        self.path = require_journal(self.run_dir)
         try:
-            self._conn = _connect(path, read_only=read_only)
-            meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError as exc:
-            raise RunFolderError(f"{path} is not a readable naslab journal: {exc}") from None
-        if meta.get("schema_version") != str(SCHEMA_VERSION) or "config" not in meta:
+            self._conn = _connect(self.path, read_only=read_only)
+        except sqlite3.Error as exc:
+            raise RunFolderError(f"{self.path} is not a readable naslab journal: {exc}") from None
+        try:
+            self.meta = self._checked_meta()
+        except BaseException:
             self._conn.close()
+            raise
+
+    def _checked_meta(self) -> dict[str, str]:
+        """The meta table, once the schema version and the tables are what this naslab reads."""
+        try:
+            meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+            tables = {row[0] for row in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.Error as exc:
+            raise RunFolderError(f"{self.path} is not a readable naslab journal: {exc}") from None
+        if meta.get("schema_version") != str(SCHEMA_VERSION) or "config" not in meta:
             raise RunFolderError(
-                f"{path} has journal schema {meta.get('schema_version')!r}; "
+                f"{self.path} has journal schema {meta.get('schema_version')!r}; "
                 f"this naslab reads schema {SCHEMA_VERSION}"
             )
-        self.meta = meta
+        missing = [name for name in _TABLES if name not in tables]
+        if missing:
+            raise RunFolderError(
+                f"{self.path} is not a readable naslab journal: no table {', '.join(missing)}"
+            )
+        return meta
 
     def close(self) -> None:
         self._conn.close()
@@ -142,34 +177,62 @@ class Journal:
 
     # --- reading -------------------------------------------------------------------------
     def config(self) -> StudyConfig:
-        return StudyConfig.from_dict(json.loads(self.meta["config"]))
+        try:
+            return StudyConfig.from_dict(json.loads(self.meta["config"]))
+        except (ValueError, NaslabError) as exc:  # JSONDecodeError and ConfigError included
+            unusable = f"{self.path}: its stored study config is unusable: {exc}"
+            raise RunFolderError(unusable) from None
 
     def statuses(self) -> dict[tuple[str, str, int], str]:
-        rows = self._conn.execute("SELECT strategy, dataset, seed, status FROM trials")
+        rows = self._read("SELECT strategy, dataset, seed, status FROM trials")
         return {(s, d, seed): status for s, d, seed, status in rows}
 
     def count(self) -> int:
         """Number of journaled evaluations."""
-        return self._conn.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        return self._read("SELECT COUNT(*) FROM evaluations")[0][0]
 
     def evaluations(self, strategy: str, dataset: str, seed: int) -> list[Evaluation]:
-        """The trial's journaled evaluations in step order."""
-        rows = self._conn.execute(
-            "SELECT step, batch, arch, value, cost, metrics, wall_time FROM evaluations "
+        """The trial's journaled evaluations in step order (their metrics checked, still JSON)."""
+        rows = self._read(
+            "SELECT step, batch, arch, value, cost, metrics, wall_time, recommended "
+            "FROM evaluations "
             "WHERE strategy = ? AND dataset = ? AND seed = ? ORDER BY step",
             (strategy, dataset, seed),
         )
         nan = float("nan")  # SQLite stores NaN as NULL
-        return [
+        evaluations = [
             Evaluation(step, batch, arch, nan if value is None else value,
-                       nan if cost is None else cost, metrics, wall_time)
-            for step, batch, arch, value, cost, metrics, wall_time in rows
+                       nan if cost is None else cost, metrics, wall_time, recommended)
+            for step, batch, arch, value, cost, metrics, wall_time, recommended in rows
         ]
+        for evaluation in evaluations:  # a replay decodes them: fail here, naming the cell
+            self.metrics(evaluation.metrics, strategy, dataset, seed, evaluation.step)
+        return evaluations
 
     def rows(self) -> list[tuple]:
         """Every evaluation as a tuple of :data:`EVALUATION_COLUMNS` plus its metrics JSON."""
-        columns = ", ".join(EVALUATION_COLUMNS)
-        return self._conn.execute(f"SELECT {columns}, metrics FROM evaluations").fetchall()
+        return self._read(f"SELECT {', '.join(EVALUATION_COLUMNS)}, metrics FROM evaluations")
+
+    def metrics(
+        self, text: str, strategy: str, dataset: str, seed: int, step: int
+    ) -> dict[str, Any]:
+        """An evaluation's metrics cell decoded, or an error naming the file and the evaluation."""
+        try:
+            metrics = json.loads(text)
+        except (TypeError, ValueError):
+            metrics = None
+        if not isinstance(metrics, dict):
+            raise RunFolderError(
+                f"{self.path}: the metrics of {strategy}/{dataset}/seed {seed} step {step} "
+                f"are not a JSON object: {str(text)[:60]!r}"
+            )
+        return metrics
+
+    def _read(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise RunFolderError(f"cannot read {self.path}: {exc}") from None
 
     # --- writing -------------------------------------------------------------------------
     def append(self, strategy: str, dataset: str, seed: int, evaluation: Evaluation) -> None:
@@ -181,12 +244,68 @@ class Journal:
                 f"{self.run_dir}: step {evaluation.step} of trial {strategy}/{dataset}/seed {seed} "
                 "is already journaled; is another naslab process running on this folder?"
             ) from None
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from None
 
     def mark_done(self, strategy: str, dataset: str, seed: int) -> None:
-        self._conn.execute(
-            "UPDATE trials SET status = 'done' WHERE strategy = ? AND dataset = ? AND seed = ?",
-            (strategy, dataset, seed),
+        try:
+            self._conn.execute(
+                "UPDATE trials SET status = 'done' WHERE strategy = ? AND dataset = ? AND seed = ?",
+                (strategy, dataset, seed),
+            )
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from None
+
+    def replace_config(self, config: StudyConfig) -> None:
+        """Store ``config`` as the run's own (re-pointing a moved table), journal and copy."""
+        try:
+            self._conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(config.to_dict()),)
+            )
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from None
+        self.meta["config"] = json.dumps(config.to_dict())
+        (self.run_dir / CONFIG_COPY).write_text(
+            json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8"
         )
+
+    def _write_error(self, exc: sqlite3.Error) -> RunFolderError:
+        return RunFolderError(
+            f"cannot write {self.path}: {exc}; every evaluation journaled so far is kept: "
+            f"fix this, then `naslab resume {self.run_dir}`"
+        )
+
+    def _set_mode(self, mode: str) -> None:
+        try:
+            self._conn.execute(f"PRAGMA journal_mode={mode}")
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from None
+
+
+def require_journal(run_dir: Path) -> Path:
+    """The journal of ``run_dir``, or an error saying the folder is no naslab run."""
+    path = journal_path(run_dir)
+    if not path.is_file():
+        raise RunFolderError(f"{run_dir} is not a naslab run folder (no {JOURNAL_FILE})")
+    return path
+
+
+@contextmanager
+def live_journal(run_dir: Path) -> Iterator[Journal]:
+    """The driver's connection while trials run, the last to close.
+
+    In WAL mode workers append while others read; at the end the journal is
+    checkpointed back into one self-contained file. If that fails (a full disk),
+    the WAL stays beside it, consistent, and the next resume settles it.
+    """
+    journal = Journal(run_dir)
+    try:
+        journal._set_mode("wal")
+        yield journal
+    finally:
+        with suppress(RunFolderError):
+            journal._set_mode("delete")
+        journal.close()
 
 
 @contextmanager
@@ -212,18 +331,24 @@ def read_evaluations(run_dir: Path) -> pd.DataFrame:
     arch (canonical string), value (minimised; NaN where an evaluation failed),
     cost (simulated seconds), wall_time (seconds the trial had run when the
     evaluation was journaled; a resumed trial goes on from its last journaled
-    time), then one column per metric the objective reported (``val_acc``, ...).
+    time), recommended (what the strategy would return once this evaluation was
+    told: ``recommend()``), then one column per metric the objective reported
+    (``val_acc``, ...).
     """
     import pandas as pd
 
     with _reading(run_dir) as journal:
         config = journal.config()
         rows = journal.rows()
-    strategy_rank = {name: i for i, name in enumerate(config.strategies)}
-    dataset_rank = {name: i for i, name in enumerate(config.datasets)}
-    rows.sort(key=lambda r: (strategy_rank[r[0]], dataset_rank[r[1]], r[2], r[3]))
+        strategy_rank = {name: i for i, name in enumerate(config.strategies)}
+        dataset_rank = {name: i for i, name in enumerate(config.datasets)}
+        rows.sort(key=lambda r: (strategy_rank[r[0]], dataset_rank[r[1]], r[2], r[3]))
+        metrics = [journal.metrics(row[-1], *row[:4]) for row in rows]
     frame = pd.DataFrame([row[:-1] for row in rows], columns=list(EVALUATION_COLUMNS))
-    frame = frame.astype({"seed": "int64", "step": "int64", "batch": "int64",
-                          "value": "float64", "cost": "float64", "wall_time": "float64"})
-    metrics = pd.DataFrame([json.loads(row[-1]) for row in rows], index=frame.index)
-    return pd.concat([frame, metrics.drop(columns=frame.columns, errors="ignore")], axis=1)
+    try:
+        frame = frame.astype({"seed": "int64", "step": "int64", "batch": "int64",
+                              "value": "float64", "cost": "float64", "wall_time": "float64"})
+    except (TypeError, ValueError) as exc:
+        raise RunFolderError(f"{journal.path}: an evaluation holds a non-number: {exc}") from None
+    table = pd.DataFrame(metrics, index=frame.index)
+    return pd.concat([frame, table.drop(columns=frame.columns, errors="ignore")], axis=1)

@@ -3,77 +3,140 @@
 Everything a user can get wrong (settings, names, benchmark files, the run
 folder) is checked before anything is written, so a user error never leaves a
 half-made folder behind. The folder is built under a temporary name and
-renamed into place once its journal and ``config.json`` are complete.
+renamed into place once its journal and ``config.json`` are complete; an
+existing empty folder (``--out .`` in an empty current folder) is filled
+instead, its journal first. Nothing is ever deleted but a run folder the user
+named with ``overwrite``, and never the current folder or one that holds it.
+While trials run the folder is locked (:mod:`naslab.study.lock`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from naslab.errors import ConfigError, RunFolderError
+from naslab.benchmarks import FUNCTION_PREFIX, Objective
+from naslab.errors import ConfigError, RunFolderError, StudyInterrupted, os_errors_as
 from naslab.execution import make_executor
+from naslab.spaces import resolve_space
 from naslab.study.config import StudyConfig
-from naslab.study.journal import JOURNAL_FILE, Journal, create_journal
+from naslab.study.journal import JOURNAL_FILE, Journal, create_journal, live_journal
+from naslab.study.fingerprint import FINGERPRINT_KEY, check_fingerprint, fingerprint
+from naslab.study.lock import run_folder_lock
 from naslab.study.trial import TrialTask, cached_objective, forget_file_objectives, run_trial
 
 
 def run_study(
-    config: StudyConfig, run_dir: Path, *, overwrite: bool = False, progress: bool = True
+    config: StudyConfig,
+    run_dir: Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = True,
+    objective: Objective | None = None,
 ) -> Path:
-    """Run ``config`` into the new folder ``run_dir`` and return its path.
+    """Run ``config`` into the new folder ``run_dir`` and return its resolved path.
 
     Each trial stops after ``max_queries`` evaluations or with the evaluation that
     makes its cumulative cost reach ``max_cost`` (that evaluation counts).
 
     An existing run folder raises :class:`RunFolderError` unless ``overwrite``;
-    it is removed only after the config and its benchmarks have been validated.
-    A folder that exists but is not a run (and is not empty) is never removed.
+    it is removed only after the config and its benchmarks have been validated,
+    and not while another naslab process uses it. A folder that exists but is
+    not a run (and is not empty) is never removed.
+
+    ``objective`` evaluates architectures where the config's benchmark is not a
+    table naslab loads itself (a Python function, see :func:`naslab.optimize`).
     """
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()
     config = config.validated()
-    _check_new_folder(run_dir, overwrite)
+    with os_errors_as(f"cannot create run folder {run_dir}"):
+        _check_new_folder(run_dir, overwrite)
     try:
-        _load_objectives(config)
+        _load_objectives(config, objective)
         _create_folder(run_dir, config)
-        _run_trials(run_dir, config, progress)
+        with run_folder_lock(run_dir):
+            _run_trials(run_dir, config, progress, objective)
     finally:
         forget_file_objectives()
     return run_dir
 
 
-def resume_study(run_dir: Path, *, progress: bool = True) -> Path:
+def resume_study(
+    run_dir: Path,
+    *,
+    progress: bool = True,
+    objective: Objective | None = None,
+    benchmark: str | None = None,
+) -> Path:
     """Finish the unfinished trials of ``run_dir`` by replaying their journal, then continuing.
 
     The final journal equals that of an uninterrupted run; a finished run is left as it is.
+    ``benchmark`` re-points a run whose table file moved (its content must be the same);
+    ``objective`` is the Python function of a :func:`naslab.optimize` study.
+    Returns the resolved path.
     """
-    run_dir = Path(run_dir)
-    with Journal(run_dir) as journal:
-        config = journal.config().validated()
-        finished = all(status == "done" for status in journal.statuses().values())
-    if finished:
-        return run_dir
-    try:
-        _load_objectives(config)
-        _run_trials(run_dir, config, progress)
-    finally:
-        forget_file_objectives()
+    run_dir = Path(run_dir).resolve()
+    with run_folder_lock(run_dir):
+        config = reopen(run_dir, benchmark)
+        with Journal(run_dir) as journal:
+            finished = all(status == "done" for status in journal.statuses().values())
+        if finished:
+            return run_dir
+        try:
+            _load_objectives(config, objective)
+            _run_trials(run_dir, config, progress, objective)
+        finally:
+            forget_file_objectives()
     return run_dir
+
+
+def reopen(run_dir: Path, benchmark: str | None = None) -> StudyConfig:
+    """The config of ``run_dir``, its table checked against the journaled fingerprint.
+
+    ``benchmark`` is the table's new place where it moved: it must hold the same
+    table, and the run remembers the new place from then on.
+    """
+    with Journal(run_dir, read_only=True) as journal:
+        config = journal.config().validated()
+        recorded = journal.meta.get(FINGERPRINT_KEY)
+    if benchmark is None:
+        check_fingerprint(config.benchmark, recorded, run_dir)
+        return config
+    if recorded is None:
+        raise ConfigError(
+            f"run {run_dir} searched {config.benchmark!r}, which is not a table file: "
+            "there is nothing to re-point"
+        )
+    config = dataclasses.replace(config, benchmark=benchmark).validated()
+    check_fingerprint(config.benchmark, recorded, run_dir)
+    with Journal(run_dir) as journal:
+        journal.replace_config(config)
+    return config
 
 
 def _check_new_folder(run_dir: Path, overwrite: bool) -> None:
     if not run_dir.exists():
+        existing = next(p for p in run_dir.parents if p.exists())
+        if not existing.is_dir():
+            raise RunFolderError(f"cannot create run folder {run_dir}: {existing} is a file")
         return
     if not run_dir.is_dir():
         raise RunFolderError(f"{run_dir} exists and is not a folder; choose another run folder")
     if (run_dir / JOURNAL_FILE).exists():
         if not overwrite:
             raise RunFolderError(
-                f"{run_dir} exists; use `naslab resume {run_dir}` or --overwrite"
+                f"{run_dir} exists; use `naslab resume {_quoted(run_dir)}` or --overwrite"
+            )
+        if _holds_cwd(run_dir):
+            raise RunFolderError(
+                f"--overwrite will not delete {run_dir}: it is the current folder or holds it; "
+                "run naslab from outside it"
             )
     elif any(run_dir.iterdir()):
         raise RunFolderError(
@@ -81,47 +144,99 @@ def _check_new_folder(run_dir: Path, overwrite: bool) -> None:
         )
 
 
-def _load_objectives(config: StudyConfig) -> None:
-    """Load the benchmark of every dataset and check it fits the study."""
+def _load_objectives(config: StudyConfig, objective: Objective | None = None) -> None:
+    """Load the table of every dataset and check it fits the study (a given objective fits)."""
+    if objective is not None:
+        return
+    if config.benchmark.startswith(FUNCTION_PREFIX):
+        raise ConfigError(
+            f"this study's objective is the Python function {config.benchmark[len(FUNCTION_PREFIX):]}"
+            ": continue it by calling naslab.optimize(...) again with the same run_dir"
+        )
+    space = resolve_space(config.space)
     for dataset in config.datasets:
-        benchmark = cached_objective(config.benchmark, dataset, config.noise).benchmark
-        if benchmark.space.name != config.space:
+        benchmark = cached_objective(config, dataset).benchmark
+        if benchmark.space.name != space.name:
             raise ConfigError(
                 f"benchmark {config.benchmark!r} on {dataset} is a table of space "
-                f"{benchmark.space.name!r}, but the study's space is {config.space!r}"
+                f"{benchmark.space.name!r}, but the study's space is {space.name!r} (--space)"
             )
-        if config.max_queries is None and benchmark.train_time.min() <= 0:
+        if benchmark.cost is None:
+            if config.max_cost is not None:
+                raise ConfigError(
+                    f"benchmark {config.benchmark!r} records no cost (train_time or cost column) "
+                    f"for {dataset}, so every query costs 1 and only query budgets work: "
+                    "drop the cost budget (--cost / max_cost) or add a cost column"
+                )
+        elif config.max_queries is None and benchmark.cost.min() <= 0:
             raise ConfigError(
                 f"benchmark {config.benchmark!r} on {dataset} has queries that cost nothing, "
                 "so a max_cost budget alone may never end; set max_queries too"
             )
 
 
+def _holds_cwd(folder: Path) -> bool:
+    cwd = Path.cwd().resolve()
+    return cwd == folder or folder in cwd.parents
+
+
+def _quoted(run_dir: Path) -> str:
+    return shlex.quote(str(run_dir))
+
+
 def _create_folder(run_dir: Path, config: StudyConfig) -> None:
     """Build the folder beside its final place and move it there complete."""
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = run_dir.parent / f".{run_dir.name}.creating-{os.getpid()}"
-    try:
-        staging.mkdir()
-        create_journal(staging, config)
-        if run_dir.exists():
+    with os_errors_as(f"cannot create run folder {run_dir}"):
+        run_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = run_dir.parent / f".{run_dir.name}.creating-{os.getpid()}"
+        try:
+            staging.mkdir()
+            table = fingerprint(config.benchmark)
+            create_journal(staging, config, {FINGERPRINT_KEY: table} if table else None)
+            _move_into_place(staging, run_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def _move_into_place(staging: Path, run_dir: Path) -> None:
+    """Make ``staging`` the run folder: replace an old run, fill an empty folder, or rename."""
+    if (run_dir / JOURNAL_FILE).exists():  # an old run to overwrite (checked): not while in use
+        with run_folder_lock(run_dir):
             shutil.rmtree(run_dir)
+            staging.replace(run_dir)
+    elif run_dir.is_dir():  # empty (checked), maybe the current folder: keep it, fill it
+        os.link(staging / JOURNAL_FILE, run_dir / JOURNAL_FILE)  # fails if another run took it
+        (staging / JOURNAL_FILE).unlink()
+        for path in staging.iterdir():
+            path.replace(run_dir / path.name)
+        staging.rmdir()
+    else:
         staging.replace(run_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
-def _run_trials(run_dir: Path, config: StudyConfig, progress: bool) -> None:
-    """Run the unfinished trials of ``run_dir``.
+def _run_trials(
+    run_dir: Path, config: StudyConfig, progress: bool, objective: Objective | None
+) -> None:
+    """Run the unfinished trials of ``run_dir``; Ctrl-C raises :class:`StudyInterrupted`."""
+    try:
+        _run_pending(run_dir, config, progress, objective)
+    except KeyboardInterrupt:
+        raise StudyInterrupted(
+            "every finished evaluation is journaled; continue with "
+            f"`naslab resume {_quoted(run_dir)}`"
+        ) from None
 
-    The runner's own connection stays open meanwhile, so the trials' connections are
-    never the last to close and do not each checkpoint the WAL (~15 ms a trial).
-    """
-    with Journal(run_dir) as journal:
+
+def _run_pending(
+    run_dir: Path, config: StudyConfig, progress: bool, objective: Objective | None
+) -> None:
+    """The runner's own connection stays open meanwhile, so the trials' connections are
+    never the last to close and do not each checkpoint the WAL (~15 ms a trial)."""
+    with live_journal(run_dir) as journal:
         statuses = journal.statuses()
         tasks = [
-            TrialTask(str(run_dir), config, *trial)
+            TrialTask(str(run_dir), config, *trial, objective=objective)
             for trial in config.trials
             if statuses[trial] != "done"
         ]
