@@ -20,7 +20,7 @@ from types import MappingProxyType
 from naslab.benchmarks import BENCHMARKS, Objective, TableObjective, load_benchmark
 from naslab.errors import NaslabError
 from naslab.observation import Observation, table_metric
-from naslab.spaces import resolve_space
+from naslab.spaces import Architecture, resolve_space
 from naslab.strategies import STRATEGIES
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Evaluation, Journal
@@ -102,7 +102,9 @@ def run_trial(task: TrialTask, report: Report) -> int:
             if config.max_queries is not None:
                 size = min(size, config.max_queries - step)
             told = []
-            for arch in strategy.ask(size):
+            archs = strategy.ask(size)
+            before = _text(strategy.recommend())
+            for k, arch in enumerate(archs):
                 text = str(arch)
                 past = journaled.pop(step, None)
                 if past is not None:
@@ -111,18 +113,23 @@ def run_trial(task: TrialTask, report: Report) -> int:
                                       MappingProxyType(json.loads(past.metrics)))
                 else:
                     obs = objective.evaluate(arch, noise.at(step))
-                    wall = elapsed + time.perf_counter() - started
-                    metrics = _METRICS_JSON.encode(dict(obs.metrics))
-                    record = Evaluation(step, batch, text, obs.value, obs.cost, metrics, wall)
-                    journal.append(*trial, record)
-                    new += 1
-                    report(1)
                 told.append(obs)
                 step += 1
                 total_cost += obs.cost
-                if _spent(config, step, total_cost):
+                ends_batch = k == len(archs) - 1 or _spent(config, step, total_cost)
+                if ends_batch:  # the strategy learns the batch before its last row is journaled
+                    strategy.tell(told)
+                if past is None:
+                    wall = elapsed + time.perf_counter() - started
+                    metrics = _METRICS_JSON.encode(dict(obs.metrics))
+                    recommended = _text(strategy.recommend()) if ends_batch else before
+                    journal.append(*trial, Evaluation(
+                        step - 1, batch, text, obs.value, obs.cost, metrics, wall, recommended
+                    ))
+                    new += 1
+                    report(1)
+                if ends_batch:
                     break
-            strategy.tell(told)
             batch += 1
         if journaled:
             raise NaslabError(
@@ -131,6 +138,10 @@ def run_trial(task: TrialTask, report: Report) -> int:
             )
         journal.mark_done(*trial)
     return new
+
+
+def _text(arch: Architecture | None) -> str | None:
+    return None if arch is None else str(arch)
 
 
 def _spent(config: StudyConfig, step: int, cost: float) -> bool:
