@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,10 +36,11 @@ if TYPE_CHECKING:  # pandas is imported when a table is read: workers never need
 
 JOURNAL_FILE = "journal.sqlite"
 CONFIG_COPY = "config.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
 EVALUATION_COLUMNS = (
-    "strategy", "dataset", "seed", "step", "batch", "arch", "value", "cost", "wall_time"
+    "strategy", "dataset", "seed", "step", "batch", "arch", "value", "cost", "wall_time",
+    "recommended",
 )
 
 _SCHEMA = """
@@ -52,7 +53,7 @@ CREATE TABLE trials (
 CREATE TABLE evaluations (
     strategy TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
     step INTEGER NOT NULL, batch INTEGER NOT NULL, arch TEXT NOT NULL,
-    value REAL, cost REAL, metrics TEXT NOT NULL, wall_time REAL NOT NULL,
+    value REAL, cost REAL, metrics TEXT NOT NULL, wall_time REAL NOT NULL, recommended TEXT,
     PRIMARY KEY (strategy, dataset, seed, step)
 ) WITHOUT ROWID;
 """
@@ -72,6 +73,8 @@ class Evaluation(NamedTuple):
     cost: float
     metrics: str
     wall_time: float
+    #: What the strategy would return once this evaluation is told (None before any result).
+    recommended: str | None = None
 
 
 _TRIAL_KEY = ("strategy", "dataset", "seed")
@@ -93,8 +96,13 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def create_journal(run_dir: Path, config: StudyConfig) -> None:
-    """Write a fresh journal of ``config`` (validated) and a readable copy into ``run_dir``."""
+def create_journal(
+    run_dir: Path, config: StudyConfig, extra_meta: Mapping[str, str] | None = None
+) -> None:
+    """Write a fresh journal of ``config`` (validated) and a readable copy into ``run_dir``.
+
+    ``extra_meta`` adds facts a reopened run needs (e.g. its table's fingerprint).
+    """
     path = journal_path(run_dir)
     config_json = json.dumps(config.to_dict(), sort_keys=False)
     meta = {
@@ -102,6 +110,7 @@ def create_journal(run_dir: Path, config: StudyConfig) -> None:
         "naslab_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "config": config_json,
+        **(extra_meta or {}),
     }
     try:
         with closing(sqlite3.connect(path, isolation_level=None)) as conn:
@@ -185,15 +194,16 @@ class Journal:
     def evaluations(self, strategy: str, dataset: str, seed: int) -> list[Evaluation]:
         """The trial's journaled evaluations in step order (their metrics checked, still JSON)."""
         rows = self._read(
-            "SELECT step, batch, arch, value, cost, metrics, wall_time FROM evaluations "
+            "SELECT step, batch, arch, value, cost, metrics, wall_time, recommended "
+            "FROM evaluations "
             "WHERE strategy = ? AND dataset = ? AND seed = ? ORDER BY step",
             (strategy, dataset, seed),
         )
         nan = float("nan")  # SQLite stores NaN as NULL
         evaluations = [
             Evaluation(step, batch, arch, nan if value is None else value,
-                       nan if cost is None else cost, metrics, wall_time)
-            for step, batch, arch, value, cost, metrics, wall_time in rows
+                       nan if cost is None else cost, metrics, wall_time, recommended)
+            for step, batch, arch, value, cost, metrics, wall_time, recommended in rows
         ]
         for evaluation in evaluations:  # a replay decodes them: fail here, naming the cell
             self.metrics(evaluation.metrics, strategy, dataset, seed, evaluation.step)
@@ -321,7 +331,9 @@ def read_evaluations(run_dir: Path) -> pd.DataFrame:
     arch (canonical string), value (minimised; NaN where an evaluation failed),
     cost (simulated seconds), wall_time (seconds the trial had run when the
     evaluation was journaled; a resumed trial goes on from its last journaled
-    time), then one column per metric the objective reported (``val_acc``, ...).
+    time), recommended (what the strategy would return once this evaluation was
+    told: ``recommend()``), then one column per metric the objective reported
+    (``val_acc``, ...).
     """
     import pandas as pd
 
