@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,16 @@ def test_study_results_do_not_depend_on_workers(tmp_path: Path, capfd) -> None:
     assert "120/120" in capfd.readouterr().err  # the pooled run's progress bar saw every evaluation
     assert read_evaluations(two).drop(columns="wall_time").equals(
         read_evaluations(one).drop(columns="wall_time"))
+
+
+def _fail_or_sleep(task: str, report) -> None:
+    if task == "fail":
+        raise ConfigError("this task fails")
+    time.sleep(60)
+
+
+def test_a_failing_task_ends_the_running_ones_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="this task fails"):
+        ProcessExecutor(2).run(_fail_or_sleep, ["sleep", "fail", "sleep"], print)
+    assert time.monotonic() - started < 30  # not the 60 s of the running task
