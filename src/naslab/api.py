@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from naslab.analysis import Report
 from naslab.benchmarks import FUNCTION_PREFIX
 from naslab.benchmarks.function import FunctionObjective
 from naslab.errors import ConfigError, RunFolderError
@@ -32,6 +33,7 @@ from naslab.spaces.base import SearchSpace
 from naslab.strategies import STRATEGIES, Strategy
 from naslab.study.config import StudyConfig
 from naslab.study.journal import JOURNAL_FILE, read_config, read_evaluations
+from naslab.study.reporting import report_run
 from naslab.study.runner import resume_study, run_study
 
 
@@ -54,10 +56,11 @@ def strategy(
 
 @dataclass(frozen=True)
 class StudyResult:
-    """What :func:`optimize` ran: the run folder and every journaled evaluation (tidy)."""
+    """What :func:`optimize` ran: the run folder, every journaled evaluation (tidy), the report."""
 
     run_dir: Path
     evaluations: pd.DataFrame
+    report: Report
 
     def recommended(self) -> pd.DataFrame:
         """Per (strategy, dataset, seed): the architecture the strategy returned at the end."""
@@ -93,7 +96,8 @@ def optimize(
     the budget, journaled into ``run_dir`` as a table study is; calling
     ``optimize`` again with the same arguments and ``run_dir`` resumes an
     interrupted study (a finished one is returned as it is). ``workers > 1``
-    needs a picklable ``fn`` (a module-level function).
+    needs a picklable ``fn`` (a module-level function). The run folder gets the
+    same report as a table study's (``report.md``, ``report.html``, plots).
     """
     run_dir = Path(run_dir)
     name = getattr(fn, "__qualname__", type(fn).__name__)
@@ -124,7 +128,7 @@ def optimize(
         resume_study(run_dir, progress=progress, objective=objective)
     else:
         run_study(config, run_dir, progress=progress, objective=objective)
-    return StudyResult(run_dir.resolve(), read_evaluations(run_dir))
+    return StudyResult(run_dir.resolve(), read_evaluations(run_dir), report_run(run_dir))
 
 
 def _space_spec(space: SearchSpace) -> str | dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from naslab.benchmarks.table import NOISE_MODES
-from naslab.errors import ConfigError, NaslabError, os_errors_as, require_module
+from naslab.errors import ConfigError, NaslabError, require_module
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USER_ERROR = 2
@@ -212,34 +212,10 @@ def report(run_dir: Path, benchmark: str | None, table_format: str) -> None:
 
 
 def _write_report(run_dir: Path, table_format: str, benchmark: str | None = None) -> None:
-    """Report ``run_dir`` holding its lock (never under a live run); a failed write is one line."""
-    from naslab.study.lock import run_folder_lock
+    """Report ``run_dir`` (see :func:`naslab.study.reporting.report_run`) and print its tables."""
+    from naslab.study.reporting import report_run
 
-    with run_folder_lock(run_dir), os_errors_as(f"cannot write the report of {run_dir}"):
-        _report(run_dir, table_format, benchmark)
-
-
-def _report(run_dir: Path, table_format: str, benchmark: str | None = None) -> None:
-    """Report the run as its journal records it: its own settings and how far each trial got."""
-    from naslab.analysis import RunInfo, build_report
-    from naslab.benchmarks import FUNCTION_PREFIX
-    from naslab.observation import table_metric
-    from naslab.study.journal import Journal, read_evaluations
-    from naslab.study.runner import reopen
-    from naslab.study.trial import cached_objective
-
-    config = reopen(run_dir, benchmark)
-    with Journal(run_dir, read_only=True) as journal:
-        statuses = journal.statuses()
-    function = config.benchmark.startswith(FUNCTION_PREFIX)  # a Python function: no table
-    run = RunInfo(config.strategies, config.datasets, tuple(config.seed_list), statuses,
-                  config.max_queries, config.max_cost, None if function else config.noise)
-    evaluations = read_evaluations(run_dir)
-    benchmarks = {} if function else {
-        d: cached_objective(config, d).benchmark for d in config.datasets
-    }
-    result = build_report(evaluations, benchmarks, run_dir, run=run, table_format=table_format,
-                          metric=table_metric(config.metric, config.goal))
+    result = report_run(run_dir, table_format=table_format, benchmark=benchmark)
     click.echo(result.text)
     click.echo(f"\nresults: {run_dir}")
 
