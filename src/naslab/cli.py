@@ -221,14 +221,19 @@ def _write_report(run_dir: Path, table_format: str, benchmark: str | None = None
 
 
 @main.command(name="list")
-def list_() -> None:
-    """List search spaces, benchmarks, datasets and strategies."""
+@click.option("--space", "space_files", multiple=True, type=click.Path(),
+              help="Also list the space a TOML/YAML file defines (repeatable).")
+@_user_errors
+def list_(space_files: tuple[str, ...]) -> None:
+    """List search spaces (registered, plugins' and files'), benchmarks, datasets, strategies."""
     from naslab.benchmarks import BENCHMARKS, DATASETS
-    from naslab.spaces import SPACES
+    from naslab.spaces import SPACES, describe_space, load_space_file
     from naslab.strategies import STRATEGIES
 
+    files = [(f"{path}", describe_space(load_space_file(path))) for path in space_files]
     sections = {
-        "search spaces": [(e.name, e.summary) for e in SPACES],
+        "search spaces": [(e.name, e.summary) for e in SPACES] + files
+        + [("FILE", "a TOML/YAML space definition (see naslab.spaces.definition)")],
         "benchmarks": [(e.name, e.summary) for e in BENCHMARKS]
         + [("PATH", "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table")],
         "datasets": list(DATASETS.items()),

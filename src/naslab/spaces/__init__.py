@@ -21,6 +21,16 @@ def get_space(name: str) -> SearchSpace:
     return SPACES.get(name)()
 
 
+def describe_space(space: SearchSpace) -> str:
+    """One line on ``space``: name, positions, size, conditional positions and groups."""
+    conditional = sum(c is not None for c in getattr(space, "conditions", ()))
+    parts = [f"{space.name}: {len(space.positions)} positions, {len(space):,} architectures"]
+    if conditional:
+        parts.append(f"{conditional} conditional")
+    parts.append("groups " + ", ".join(space.groups))
+    return "; ".join(parts)
+
+
 def resolve_space(spec: str | Mapping[str, Any]) -> SearchSpace:
     """The space ``spec`` names: a registered name, a TOML / YAML file, or a definition mapping."""
     if isinstance(spec, Mapping):
@@ -40,6 +50,7 @@ __all__ = [
     "Position",
     "RestrictedSpace",
     "SearchSpace",
+    "describe_space",
     "get_space",
     "is_space_file",
     "load_space_file",
