@@ -228,16 +228,23 @@ class CategoricalSpace:
 
         Positions a changed controller switches on take their first option.
         """
+        ops = arch.ops
+        if self._shared:  # the hot path of local search on NB201: no per-move checks
+            choices = range(self._k[0])
+            return [
+                Architecture(self, ops[:position] + (choice,) + ops[position + 1 :])
+                for position, current in enumerate(ops)
+                for choice in choices
+                if choice != current
+            ]
         out = []
-        for position, current in enumerate(arch.ops):
+        for position, current in enumerate(ops):
             if current == INACTIVE:
                 continue
             for choice in range(self._k[position]):
                 if choice != current:
-                    ops = arch.ops[:position] + (choice,) + arch.ops[position + 1 :]
-                    if not self._shared:
-                        ops = self._canonical(list(ops), None)
-                    out.append(Architecture(self, ops))
+                    moved = list(ops[:position] + (choice,) + ops[position + 1 :])
+                    out.append(Architecture(self, self._canonical(moved, None)))
         return out
 
     # --- enumeration -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ uniform samples when the strategy is waiting on results it needs.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -71,8 +72,9 @@ class Strategy(ABC):
         self.max_queries = max_queries
         self.history: list[Observation] = []
         self.best: Observation | None = None
-        self._mean_of: dict[Architecture, tuple[float, int, int]] = {}  # sum, count, first step
+        self._mean_of: dict[Architecture, list[Any]] = {}  # [sum, count, first told]
         self._recommended: Architecture | None = None
+        self._best_entry: list[Any] | None = None  # the recommended architecture's entry
         self._stale = False
 
     @abstractmethod
@@ -92,7 +94,11 @@ class Strategy(ABC):
         Takes :class:`Observation` s, or one architecture with its ``value`` (and
         optionally ``cost`` and ``metrics``), or ``(arch, value)`` pairs.
         """
-        for obs in _observations(observations, value, cost, metrics):
+        if type(observations) is not list or not all(
+            type(o) is Observation for o in observations
+        ):  # the study's own calls pass a list of Observations: nothing to convert
+            observations = _observations(observations, value, cost, metrics)
+        for obs in observations:
             self.history.append(obs)
             if self.best is None or obs.value < self.best.value:
                 self.best = obs
@@ -107,27 +113,30 @@ class Strategy(ABC):
         observation is often a lucky seed. Model-based strategies override this.
         """
         if self._stale:
-            self._recommended = min(
-                self._mean_of, key=lambda a: (self._mean_of[a][0] / self._mean_of[a][1],
-                                              self._mean_of[a][2]),
-            )
+            means = self._mean_of
+            self._recommended = min(means, key=lambda a: (means[a][0] / means[a][1], means[a][2]))
+            self._best_entry = means[self._recommended]
             self._stale = False
         return self._recommended
 
     def _track_mean(self, obs: Observation) -> None:
-        if not np.isfinite(obs.value):  # a failed evaluation is no observation of quality
+        """Keep ``recommend()``'s answer current in O(1), except when the incumbent's mean rises."""
+        value = obs.value
+        if not math.isfinite(value):  # a failed evaluation is no observation of quality
             return
-        total, count, first = self._mean_of.get(obs.arch, (0.0, 0, len(self.history)))
-        self._mean_of[obs.arch] = entry = (total + obs.value, count + 1, first)
-        current = self._recommended
-        if current is None:
-            self._recommended = obs.arch
-        elif obs.arch == current:
-            self._stale = self._stale or obs.value > total / count  # its mean rose
-        elif not self._stale:
-            best = self._mean_of[current]
-            if (entry[0] / entry[1], first) < (best[0] / best[1], best[2]):
-                self._recommended = obs.arch
+        entry = self._mean_of.get(obs.arch)
+        if entry is None:
+            self._mean_of[obs.arch] = entry = [value, 1, len(self.history)]
+        else:
+            entry[0] += value
+            entry[1] += 1
+        best = self._best_entry
+        if best is None:
+            self._recommended, self._best_entry = obs.arch, entry
+        elif entry is best:  # the incumbent again: if its mean rose another may be better now
+            self._stale = self._stale or value > (entry[0] - value) / (entry[1] - 1)
+        elif not self._stale and (entry[0] / entry[1], entry[2]) < (best[0] / best[1], best[2]):
+            self._recommended, self._best_entry = obs.arch, entry
 
     def _update(self, obs: Observation) -> None:  # noqa: B027 - optional hook
         """Learn from one new observation (after ``history`` and ``best`` include it)."""
