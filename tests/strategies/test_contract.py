@@ -9,7 +9,7 @@ import pytest
 
 from naslab.benchmarks import TableObjective
 from naslab.errors import ConfigError
-from naslab.spaces import CategoricalSpace
+from naslab.spaces import CategoricalSpace, RestrictedSpace
 from naslab.strategies import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Integer, Real
 from naslab.study.config import RUNNER_ARGUMENTS, StudyConfig
@@ -123,6 +123,40 @@ def test_keeps_answering_once_a_tiny_space_is_exhausted(name, drive, hamming) ->
     archs = drive(strategy, hamming(tiny, (1, 1)), 20)
     assert len(archs) == 20 and all(tiny.make(a.ops) == a for a in archs)
     assert strategy.best.value == 0
+
+
+def _restricted_graph(graph):
+    rng = np.random.default_rng(8)
+    return RestrictedSpace(graph, [a for a in graph.all() if rng.random() < 0.4])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stays_inside_a_space_restricted_to_a_tables_rows(name, graph, drive, hamming) -> None:
+    """A table that holds part of a space (options per position here) restricts the search."""
+    space = _restricted_graph(graph)
+    target = space.members[17]
+    objective = hamming(space, target.ops)
+    strategy = make(name, space, seed=4)
+    archs = drive(strategy, objective, BUDGET) + drive(strategy, objective, 30, batch=3)
+    assert all(space.contains(a) for a in archs)
+    distances = sorted(objective.distance(a) for a in space.members)
+    assert strategy.best.value <= distances[len(distances) // 20]  # the best 5 % of the table
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_conditional_spaces_run_or_are_refused_in_one_line(name, chain, drive, hamming) -> None:
+    """Strategies that count operations need a group of always-active positions: the chain of
+    layers has none, and says so; every other strategy searches it."""
+    target = chain.parse("3:5x64|5x64|3x16")
+    objective = hamming(chain, target.ops, value=lambda a: float(a != target) + 0.1 * sum(
+        x != y for x, y in zip(a.ops, target.ops, strict=True)))
+    try:
+        strategy = make(name, chain, seed=6)
+    except ConfigError as exc:
+        assert "anasod" in name and "no group of positions" in str(exc) and "\n" not in str(exc)
+        return
+    archs = drive(strategy, objective, BUDGET)
+    assert all(chain.contains(a) for a in archs)
 
 
 #: Values each kind of hyperparameter must refuse; a new kind adds its own here.

@@ -137,3 +137,25 @@ def test_a_changed_table_is_refused_and_a_moved_one_re_pointed(macro, tmp_path):
         result = invoke(command, str(run_dir))
         assert result.exit_code == 2, result.output
         assert "is not the one run" in result.output and "content changed" in result.output
+
+
+def test_a_strategy_that_cannot_search_the_space_is_refused_before_anything_is_written(tmp_path):
+    (tmp_path / "chain.toml").write_text(
+        'name = "c"\n[[positions]]\nname = "depth"\nchoices = [1, 2]\n'
+        '[[positions]]\nname = "k1"\nchoices = [3, 5]\n'
+        '[[positions]]\nname = "k2"\nchoices = [3, 5]\nactive_when = { depth = [2] }\n'
+        '[groups]\nkernels = ["k1", "k2"]\n'
+    )
+    (tmp_path / "chain.csv").write_text(
+        "depth,k1,k2,valid\n1,3,-,90\n1,5,-,91\n2,3,3,92\n2,3,5,93\n2,5,3,94\n2,5,5,95\n"
+    )
+    out = tmp_path / "run"
+    result = invoke("run", "--space", str(tmp_path / "chain.toml"), "--benchmark",
+                    str(tmp_path / "chain.csv"), "-s", "rs,anasod-ls", "--out", str(out))
+    assert result.exit_code == 2 and "no group of positions that share" in result.output
+    assert not out.exists()
+    ok = invoke("run", "--space", str(tmp_path / "chain.toml"), "--benchmark",
+                str(tmp_path / "chain.csv"), "-s", "rs,ls", "--queries", "6", "--seeds", "1",
+                "--no-progress", "--out", str(out))
+    assert ok.exit_code == 0, ok.output
+    assert "Global optimum (lowest seed-mean validation error (%)): cifar10 5.00" in ok.output

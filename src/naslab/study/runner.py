@@ -19,12 +19,14 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from naslab.benchmarks import FUNCTION_PREFIX, Objective
 from naslab.errors import ConfigError, RunFolderError, StudyInterrupted, os_errors_as
 from naslab.execution import make_executor
-from naslab.spaces import resolve_space
+from naslab.spaces import SearchSpace, resolve_space
+from naslab.strategies import STRATEGIES
 from naslab.study.config import StudyConfig
 from naslab.study.journal import JOURNAL_FILE, Journal, create_journal, live_journal
 from naslab.study.fingerprint import FINGERPRINT_KEY, check_fingerprint, fingerprint
@@ -145,17 +147,27 @@ def _check_new_folder(run_dir: Path, overwrite: bool) -> None:
 
 
 def _load_objectives(config: StudyConfig, objective: Objective | None = None) -> None:
-    """Load the table of every dataset and check it fits the study (a given objective fits)."""
-    if objective is not None:
-        return
+    """Load the table of every dataset, check it fits the study, and build every strategy on
+    its space once, so a strategy that cannot search it fails before anything is written."""
+    spaces = [objective.space] if objective is not None else _table_spaces(config)
+    for space in spaces:
+        for name in config.strategies:
+            STRATEGIES.get(name)(space, np.random.default_rng(0), max_queries=config.max_queries,
+                                 **config.strategy_params.get(name, {}))
+
+
+def _table_spaces(config: StudyConfig) -> list[SearchSpace]:
+    """The space of every dataset's table, each table checked against the study's settings."""
     if config.benchmark.startswith(FUNCTION_PREFIX):
         raise ConfigError(
             f"this study's objective is the Python function {config.benchmark[len(FUNCTION_PREFIX):]}"
             ": continue it by calling naslab.optimize(...) again with the same run_dir"
         )
     space = resolve_space(config.space)
+    spaces = []
     for dataset in config.datasets:
         benchmark = cached_objective(config, dataset).benchmark
+        spaces.append(benchmark.space)
         if benchmark.space.name != space.name:
             raise ConfigError(
                 f"benchmark {config.benchmark!r} on {dataset} is a table of space "
@@ -173,6 +185,7 @@ def _load_objectives(config: StudyConfig, objective: Objective | None = None) ->
                 f"benchmark {config.benchmark!r} on {dataset} has queries that cost nothing, "
                 "so a max_cost budget alone may never end; set max_queries too"
             )
+    return spaces
 
 
 def _holds_cwd(folder: Path) -> bool:
