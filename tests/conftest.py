@@ -44,7 +44,8 @@ def chain_space() -> CategoricalSpace:
     for layer in (1, 2, 3):
         depths = tuple(str(d) for d in range(layer, 4))
         when = None if layer == 1 else ("depth", depths)
-        positions += [Position(f"k{layer}", ("3", "5"), when), Position(f"w{layer}", ("16", "32", "64"), when)]
+        positions += [Position(f"k{layer}", ("3", "5"), when),
+                      Position(f"w{layer}", ("16", "32", "64"), when)]
     return CategoricalSpace(
         "chain", positions, groups={"kernels": ["k1", "k2", "k3"]},
         template="{depth}:{k1}x{w1}|{k2}x{w2}|{k3}x{w3}",

@@ -1,4 +1,4 @@
-"""naslab as a library: strategies by name, and function-objective studies that resume and report."""
+"""naslab as a library: strategies by name, function-objective studies that resume and report."""
 
 from __future__ import annotations
 

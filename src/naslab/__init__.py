@@ -39,7 +39,12 @@ _EXPORTS: dict[str, str] = {
     "NaslabError": "naslab.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "STRATEGIES", "Architecture", "CategoricalSpace", "Metric", "NB201Space", "NaslabError",
+    "Observation", "Position", "RestrictedSpace", "SearchSpace", "Strategy", "StudyConfig",
+    "StudyResult", "TableObjective", "TabularBenchmark", "__version__", "load_benchmark",
+    "load_space_file", "optimize", "read_evaluations", "resume_study", "run_study", "strategy",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -55,7 +55,8 @@ def test_dataset_aliases_load_the_cifar10_table(cifar10, alias):
 
 
 def test_unknown_dataset_lists_the_valid_ones():
-    with pytest.raises(UnknownNameError, match="unknown dataset of the embedded NB201 tables 'mnist'; valid: cifar10, "
+    with pytest.raises(UnknownNameError, match="unknown dataset of the embedded NB201 tables "
+                       "'mnist'; valid: cifar10, "
                        "cifar100, imagenet16-120"):
         load_benchmark("nb201", "mnist")
 

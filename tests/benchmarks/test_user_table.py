@@ -197,7 +197,8 @@ def test_a_table_without_cost_costs_one_per_query(tmp_path, nb201, rng):
     assert TableObjective(table).evaluate(table.optimum, rng).cost == 1.0
     message = _error(path, "cifar100")
     assert "has no 'valid' column for dataset 'cifar100': expected cifar100_valid or " \
-        "cifar100_valid_seed<i>, c100_valid or c100_valid_seed<i>, valid or valid_seed<i>" in message
+        "cifar100_valid_seed<i>, c100_valid or c100_valid_seed<i>, valid or valid_seed<i>" \
+        in message
 
 
 def test_nan_and_text_metrics_name_the_column(tmp_path, nb201):

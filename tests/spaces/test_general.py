@@ -1,4 +1,4 @@
-"""Spaces beyond NB201: options per position, conditional positions, templates, restriction, files."""
+"""Spaces beyond NB201: options per position, conditions, templates, restriction, files."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def test_moves_change_one_active_position(chain):
         arch = chain.sample(rng)
         near = chain.neighbours(arch)
         active = [i for i, o in enumerate(arch.ops) if o != INACTIVE]
-        assert len(near) == len(set(near)) == sum(len(chain.position_choices[i]) - 1 for i in active)
+        moves = sum(len(chain.position_choices[i]) - 1 for i in active)
+        assert len(near) == len(set(near)) == moves
         for other in [*near, chain.mutate(arch, rng)]:
             both = [i for i in active if other.ops[i] != INACTIVE]
             assert sum(other.ops[i] != arch.ops[i] for i in both) == 1  # switched layers aside
@@ -87,7 +88,8 @@ def test_conditions_must_name_an_earlier_position_and_its_options():
         CategoricalSpace("t", [Position("k", ("3", "5"), ("depth", ("2",))),
                                Position("depth", ("1", "2"))])
     with pytest.raises(ConfigError, match=r"active when depth is \['7'\]"):
-        CategoricalSpace("t", [Position("depth", ("1", "2")), Position("k", ("3",), ("depth", "7"))])
+        CategoricalSpace("t", [Position("depth", ("1", "2")),
+                               Position("k", ("3",), ("depth", "7"))])
 
 
 def test_a_restricted_space_stays_inside_its_members(graph):

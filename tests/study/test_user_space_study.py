@@ -1,4 +1,4 @@
-"""A table of a space that is not NB201, searched from the CLI by every strategy, resumed and reported.
+"""A table of a space that is not NB201: searched from the CLI by every strategy, resumed, reported.
 
 The table (tests/study/macro.py) has options per position, a conditional
 position, partial coverage, no cost column, a dataset the user named and a

@@ -47,10 +47,14 @@ class GroundTruth(Protocol):
     Values are the minimised ones (``value`` of an observation); ``regret`` is a gap >= 0.
     """
 
-    name: str
-    dataset: str
-    space: SearchSpace
-    metric: Metric
+    @property
+    def name(self) -> str: ...
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def space(self) -> SearchSpace: ...
+    @property
+    def metric(self) -> Metric: ...
 
     def true_value(self, arch: Architecture) -> float: ...
     def regret(self, arch: Architecture) -> float: ...
@@ -132,8 +136,9 @@ def add_trajectories(
     journaled = out["recommended"] if "recommended" in out.columns else out["arch"].iloc[:0]
     codes, arch_names = pd.factorize(pd.concat([out["arch"], journaled], ignore_index=True))
     arch_code, recommended = codes[: len(out)], codes[len(out):]
+    values = out["value"].to_numpy(dtype=float)
     incumbent, incumbent_mean = _incumbents(
-        trial, arch_code, out["value"].to_numpy(dtype=float), recommended if len(recommended) else None
+        trial, arch_code, values, recommended if len(recommended) else None
     )
     out["incumbent"] = np.where(incumbent >= 0, arch_names.to_numpy()[incumbent], None)
     out["incumbent_observed"] = incumbent_mean

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from naslab.benchmarks.table import TabularBenchmark
 from naslab.benchmarks.datasets import require_dataset
+from naslab.benchmarks.table import TabularBenchmark
 from naslab.errors import BenchmarkDataError
 from naslab.spaces.nb201 import NB201Space
 

@@ -25,7 +25,7 @@ from naslab.spaces.base import Architecture, SearchSpace
 
 
 class FunctionObjective:
-    """Evaluates architectures with ``fn``; ``metric`` says what it returns and which way is better."""
+    """Evaluates architectures with ``fn``; ``metric`` says what it returns, which way is better."""
 
     def __init__(self, fn: Callable[..., Any], space: SearchSpace, metric: Metric) -> None:
         if not callable(fn):

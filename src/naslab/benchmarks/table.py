@@ -64,6 +64,8 @@ class TabularBenchmark:
     extra: Mapping[str, np.ndarray] = field(default_factory=dict)
     metric: Metric = VALIDATION_ERROR
     test_scores: np.ndarray | None = None
+    #: How many architectures the whole (unrestricted) space has (set from ``space``).
+    space_size: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         archs = tuple(self.archs)

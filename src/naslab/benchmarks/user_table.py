@@ -36,6 +36,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -147,7 +148,8 @@ class _Columns:
 
     def seed_columns(self) -> dict[int, str]:
         pattern = re.compile(re.escape(self.name(f"{self.stem}_seed")) + r"(\d+)")
-        found = [(int(m[1]), c) for c in map(str, self.frame.columns) if (m := pattern.fullmatch(c))]
+        columns = map(str, self.frame.columns)
+        found = [(int(m[1]), c) for c in columns if (m := pattern.fullmatch(c))]
         return dict(sorted(found))
 
     @property
@@ -226,14 +228,16 @@ def _architectures(frame: pd.DataFrame, space: SearchSpace, source: str) -> list
     return archs
 
 
-def _read_one(space: SearchSpace, column: str, value: object, source: str, row: int) -> Architecture:
+def _read_one(
+    space: SearchSpace, column: str, value: object, source: str, row: int
+) -> Architecture:
     try:
         if pd.isna(value):  # type: ignore[arg-type]
             raise InvalidArchitectureError("the cell is empty")
         text = str(value).strip()
         if column == "op_key":
-            nb201 = getattr(space, "base", space)
-            return nb201.from_op_key(text.zfill(len(space.positions)))  # type: ignore[attr-defined]
+            nb201: Any = getattr(space, "base", space)
+            return nb201.from_op_key(text.zfill(len(space.positions)))
         return space.parse(text)
     except InvalidArchitectureError as exc:
         raise BenchmarkDataError(f"{source}, row {row}, column {column!r}: {exc}") from None

@@ -73,7 +73,7 @@ class OpDistEncoding:
         ops = arch.ops if self._whole else [arch.ops[i] for i in self.blocks]
         return np.bincount(ops, minlength=self.dim)
 
-    def has_counts(self, counts: Sequence[int]) -> bool:
+    def has_counts(self, counts: Sequence[int] | np.ndarray) -> bool:
         """Whether some architecture of the space has exactly these op counts."""
         return self._members is None or tuple(int(c) for c in counts) in self._members
 

@@ -102,7 +102,7 @@ class PathEncoding:
             out[rows[kept], feature[kept]] = 1.0
         return out
 
-    def path_ops(self, arch: Architecture) -> list[tuple[str, ...]]:
+    def path_ops(self, arch: Architecture) -> list[tuple[str | None, ...]]:
         """The op names along each of ``self.paths`` (the sequences the features stand for)."""
         names = arch.op_names()
         return [tuple(names[p] for p in path) for path in self.paths]

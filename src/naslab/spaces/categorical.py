@@ -9,6 +9,7 @@ is, per node, an input among the nodes before it and an operation.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,13 +72,15 @@ class CategoricalSpace:
         self._k = tuple(len(cs) for cs in self.position_choices)
         #: Per position: None, or (controller position, the controller's options that activate it).
         self.conditions = _conditions(name, specs, self._choice_index)
-        self.groups = _groups(name, groups, self.positions)
-        self.template = Template(template, self.positions, self.position_choices) if template else None
+        self.groups: Mapping[str, tuple[int, ...]] = _groups(name, groups, self.positions)
+        self.template = (
+            Template(template, self.positions, self.position_choices) if template else None
+        )
         self._shared = not any(self.conditions) and len(set(self.position_choices)) == 1
         self._movable = tuple(i for i, k in enumerate(self._k) if k >= 2)
-        self._radix = tuple(int(np.prod(self._k[i + 1 :], dtype=object)) for i in range(len(self._k)))
+        self._radix = tuple(math.prod(self._k[i + 1 :]) for i in range(len(self._k)))
         self._assignments, self._weights = _controller_assignments(self._k, self.conditions)
-        self._size = int(sum(self._weights)) if self._weights else int(np.prod(self._k, dtype=object))
+        self._size = sum(self._weights) if self._weights else math.prod(self._k)
         if self._size < 2:
             raise ConfigError(f"space {name!r} has {self._size} architecture; a search needs two")
         self._probabilities = (
@@ -115,7 +118,7 @@ class CategoricalSpace:
     def __hash__(self) -> int:
         return hash((self.name, self.positions, self.position_choices))
 
-    def definition(self) -> dict[str, Any]:
+    def definition(self) -> dict[str, Any] | None:
         """Plain values that rebuild this space with :func:`naslab.spaces.space_from_definition`."""
         positions = []
         for spec in self.specs:

@@ -42,7 +42,9 @@ def space_from_definition(data: Any, source: str = "space definition") -> Catego
         raise ConfigError(f"{source} must be a mapping with name and positions, got {data!r}")
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
-        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(_KEYS)}")
+        raise ConfigError(
+            f"{source}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(_KEYS)}"
+        )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{source} needs a name (text)")

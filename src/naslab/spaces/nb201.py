@@ -79,6 +79,7 @@ class NB201Space(CategoricalSpace):
     def from_op_key(self, key: str) -> Architecture:
         if len(key) != len(self.positions) or not (key.isascii() and key.isdigit()):
             raise InvalidArchitectureError(
-                f"op key {excerpt(key)}: expected {len(self.positions)} digits 0..{len(self.choices) - 1}"
+                f"op key {excerpt(key)}: expected {len(self.positions)} digits "
+                f"0..{len(self.choices) - 1}"
             )
         return self.make([int(c) for c in key])

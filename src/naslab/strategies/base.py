@@ -188,7 +188,8 @@ def _observations(
     if isinstance(given, Architecture):
         if value is None:
             raise ConfigError(f"tell({given}) needs the value it scored: tell(arch, value)")
-        return [Observation(given, float(value), float(cost), MappingProxyType(dict(metrics or {})))]
+        extra = MappingProxyType(dict(metrics or {}))
+        return [Observation(given, float(value), float(cost), extra)]
     if value is not None:
         raise ConfigError("tell(observations, value): a value goes with one architecture only")
     if isinstance(given, Observation):

@@ -241,10 +241,12 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
 def _canonical_space(spec: str | Mapping[str, Any]) -> str | dict[str, Any]:
     """A registered space's canonical name; a file's or mapping's definition, checked."""
     if isinstance(spec, Mapping):
-        return space_from_definition(spec).definition()
-    if is_space_file(spec):
-        return load_space_file(Path(spec).expanduser()).definition()
-    return SPACES.canonical(spec)
+        space = space_from_definition(spec)
+    elif is_space_file(spec):
+        space = load_space_file(Path(spec).expanduser())
+    else:
+        return SPACES.canonical(spec)
+    return space.definition() or space.name
 
 
 def _check_counts(values: Mapping[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from naslab.analysis import Report, RunInfo, build_report
+from naslab.analysis.trajectories import GroundTruth
 from naslab.benchmarks import FUNCTION_PREFIX
 from naslab.errors import os_errors_as
 from naslab.observation import table_metric
@@ -30,7 +31,7 @@ def report_run(
         function = config.benchmark.startswith(FUNCTION_PREFIX)  # a Python function: no table
         run = RunInfo(config.strategies, config.datasets, tuple(config.seed_list), statuses,
                       config.max_queries, config.max_cost, None if function else config.noise)
-        benchmarks = {} if function else {
+        benchmarks: dict[str, GroundTruth] = {} if function else {
             d: cached_objective(config, d).benchmark for d in config.datasets
         }
         return build_report(

@@ -28,8 +28,8 @@ from naslab.execution import make_executor
 from naslab.spaces import SearchSpace, resolve_space
 from naslab.strategies import STRATEGIES
 from naslab.study.config import StudyConfig
-from naslab.study.journal import JOURNAL_FILE, Journal, create_journal, live_journal
 from naslab.study.fingerprint import FINGERPRINT_KEY, check_fingerprint, fingerprint
+from naslab.study.journal import JOURNAL_FILE, Journal, create_journal, live_journal
 from naslab.study.lock import run_folder_lock
 from naslab.study.trial import TrialTask, cached_objective, forget_file_objectives, run_trial
 
@@ -160,8 +160,9 @@ def _table_spaces(config: StudyConfig) -> list[SearchSpace]:
     """The space of every dataset's table, each table checked against the study's settings."""
     if config.benchmark.startswith(FUNCTION_PREFIX):
         raise ConfigError(
-            f"this study's objective is the Python function {config.benchmark[len(FUNCTION_PREFIX):]}"
-            ": continue it by calling naslab.optimize(...) again with the same run_dir"
+            "this study's objective is the Python function "
+            f"{config.benchmark[len(FUNCTION_PREFIX):]}: continue it by calling "
+            "naslab.optimize(...) again with the same run_dir"
         )
     space = resolve_space(config.space)
     spaces = []
