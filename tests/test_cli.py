@@ -325,9 +325,11 @@ def test_finished_folders_hold_one_journal_file(tmp_path, small_run):
 
 
 # --- other processes: Ctrl-C, and a second naslab on the same folder ----------------------
-# the real command in its own process; evaluations slowed so it is still running when poked
+# the real command in its own process, with Ctrl-C as in a terminal (a background job's
+# parent may have ignored it); evaluations slowed so it is still running when poked
 _NASLAB = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from naslab.benchmarks import TableObjective
 evaluate = TableObjective.evaluate
 TableObjective.evaluate = lambda self, *args: (time.sleep(0.01), evaluate(self, *args))[1]

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -10,6 +15,7 @@ import pytest
 
 from naslab.errors import ConfigError, RunFolderError
 from naslab.execution import Executor, InlineExecutor, ProcessExecutor, make_executor
+from naslab.execution.process import _sigint_deferred
 from naslab.study import StudyConfig, read_evaluations, run_study
 from naslab.study.journal import create_journal
 from naslab.study.trial import TrialTask, run_trial
@@ -77,3 +83,19 @@ def test_a_failing_task_ends_the_running_ones_at_once() -> None:
     with pytest.raises(ConfigError, match="this task fails"):
         ProcessExecutor(2).run(_fail_or_sleep, ["sleep", "fail", "sleep"], print)
     assert time.monotonic() - started < 30  # not the 60 s of the running task
+
+
+def test_workers_start_with_ctrl_c_held_back_and_the_caller_gets_it_after() -> None:
+    """A Ctrl-C while workers spawn is raised once they are started, not halfway."""
+    show_mask = "import signal; print(sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))"
+    finished_spawning = False
+    bystander = threading.Thread(target=time.sleep, args=(1,))  # as tqdm's monitor: it may
+    bystander.start()  # take the signal, and Python then raises in the main thread at once
+    with pytest.raises(KeyboardInterrupt), _sigint_deferred():
+        child = subprocess.run([sys.executable, "-c", show_mask], capture_output=True,
+                               text=True, check=True)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)  # where a plain KeyboardInterrupt would strike
+        finished_spawning = True
+    assert finished_spawning
+    assert "<Signals.SIGINT: 2>" in child.stdout  # the child starts with Ctrl-C blocked

@@ -7,11 +7,11 @@ through one shared counter that the caller polls, which is cheaper than a
 queue message per evaluation. A worker whose caller dies (e.g. ``kill -9``)
 exits at once instead of writing on while the user resumes the run.
 
-Ctrl-C is the caller's alone: workers start with SIGINT ignored (so one
-keypress, which the terminal sends to the whole process group, prints no
-traceback per worker), and the caller ends them when it stops early (Ctrl-C
-or a task's error) instead of waiting for trials that may run for hours. A
-worker ended mid-trial loses at most its evaluation in flight.
+Ctrl-C is the caller's alone: workers start with SIGINT blocked and then
+ignore it (so one keypress, which the terminal sends to the whole process
+group, prints no traceback per worker), and the caller ends them when it stops
+early (Ctrl-C or a task's error) instead of waiting for trials that may run for
+hours. A worker ended mid-trial loses at most its evaluation in flight.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ _counter: Any = None  # per worker process: the shared progress counter, set by 
 def _initialise(counter: Any) -> None:
     global _counter
     _counter = counter
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # drops a Ctrl-C that came while starting
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     parent = mp.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
@@ -77,7 +79,7 @@ class ProcessExecutor:
             initargs=(counter,),
         ) as pool:
             try:
-                with _sigint_ignored():  # the pool starts its workers on submit; they inherit it
+                with _sigint_deferred():  # the pool starts its workers on submit
                     futures = [pool.submit(_call, fn, task) for task in tasks]
                 self._wait(futures, counter, on_progress)
             except BaseException:
@@ -101,21 +103,27 @@ class ProcessExecutor:
 
 
 @contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C meanwhile, so processes started now ignore it for life.
+def _sigint_deferred() -> Iterator[None]:
+    """Start processes meanwhile with Ctrl-C blocked, and raise a Ctrl-C here only afterwards.
 
-    A spawned Python keeps an ignored SIGINT ignored, even while it imports; an
-    initializer would come too late for a Ctrl-C during start-up. Off the main
-    thread signals cannot be set, and Ctrl-C does not reach such a caller anyway.
+    A spawned Python keeps SIGINT blocked while it imports, where an initializer
+    would come too late (the initializer then ignores it). Raised mid-spawn, a
+    KeyboardInterrupt would leave a worker half started, so meanwhile this process
+    only notes one (Python runs signal handlers in the main thread only).
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    received: list[int] = []
+    on_main = threading.current_thread() is threading.main_thread()
+    if on_main:
+        handler = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if on_main:
+            signal.signal(signal.SIGINT, handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
