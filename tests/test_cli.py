@@ -399,3 +399,18 @@ def test_ctrl_c_while_workers_start_is_one_line_naming_the_folder(tmp_path):
     )
     assert invoke("resume", run_dir, "--no-progress").exit_code == 0
     assert journaled(run_dir) == 100
+
+
+def test_ctrl_c_during_a_report_names_the_command_that_finishes_it(small_run, monkeypatch):
+    from naslab.study import reporting
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reporting, "build_report", interrupted)
+    result = invoke("report", small_run)
+    assert result.exit_code == 130
+    assert result.output.strip() == (
+        "interrupted: the journal is whole but the report unfinished; "
+        f"`naslab report {small_run}` writes it"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from naslab.benchmarks.table import NOISE_MODES
-from naslab.errors import ConfigError, NaslabError, require_module
+from naslab.errors import ConfigError, NaslabError, StudyInterrupted, require_module
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USER_ERROR = 2
@@ -215,7 +216,13 @@ def _write_report(run_dir: Path, table_format: str, benchmark: str | None = None
     """Report ``run_dir`` (see :func:`naslab.study.reporting.report_run`) and print its tables."""
     from naslab.study.reporting import report_run
 
-    result = report_run(run_dir, table_format=table_format, benchmark=benchmark)
+    try:
+        result = report_run(run_dir, table_format=table_format, benchmark=benchmark)
+    except KeyboardInterrupt:  # its files are written whole or not at all
+        raise StudyInterrupted(
+            "the journal is whole but the report unfinished; "
+            f"`naslab report {shlex.quote(str(run_dir))}` writes it"
+        ) from None
     click.echo(result.text)
     click.echo(f"\nresults: {run_dir}")
 
