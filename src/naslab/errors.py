@@ -51,7 +51,10 @@ class RunFolderError(NaslabError):
 def excerpt(text: object, limit: int = 80) -> str:
     """``repr(text)`` cut to about ``limit`` characters, so an error never echoes a huge input."""
     shown = repr(text)
-    return shown if len(shown) <= limit else f"{shown[: limit - 3]}... ({len(shown):,} characters)"
+    if len(shown) <= limit:
+        return shown
+    size = len(text) if isinstance(text, str | bytes) else len(shown)
+    return f"{shown[: limit - 3]}... ({size:,} characters)"
 
 
 class StudyInterrupted(KeyboardInterrupt):

@@ -207,3 +207,34 @@ def test_architecture_pickles_by_value(ops):
 
 def test_errors_are_naslab_errors():
     assert issubclass(InvalidArchitectureError, NaslabError)
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("|none~00|+|none~0|none~1|+|none~0|none~1|none~2|", "edge 1<-0 must be written 'op~0'"),
+        ("|none~\u0660|+|none~0|none~1|+|none~0|none~1|none~2|",  # Arabic-Indic zero
+         "edge 1<-0 must be written 'op~0'"),
+        ("|none~0|+|none~0|none~\uff11|+|none~0|none~1|none~2|",  # full-width one
+         "edge 2<-1 must be written 'op~1'"),
+    ],
+)
+def test_parse_accepts_only_the_official_ascii_digits(nb201, text, fault):
+    with pytest.raises(InvalidArchitectureError, match=fault):
+        nb201.parse(text)
+
+
+def test_parse_and_make_refuse_wrong_types_in_one_line(nb201):
+    for value in (None, 7, b"|none~0|"):
+        with pytest.raises(InvalidArchitectureError, match="must be text, got"):
+            nb201.parse(value)
+    with pytest.raises(InvalidArchitectureError, match="a choice index must be an integer, got 3.7"):
+        nb201.make([3.7] * 6)
+
+
+def test_a_huge_malformed_string_is_not_echoed_whole(nb201):
+    huge = "|" + "x" * 10_000_000
+    with pytest.raises(InvalidArchitectureError) as caught:
+        nb201.parse(huge)
+    message = str(caught.value)
+    assert len(message) < 300 and "10,000,001 characters" in message

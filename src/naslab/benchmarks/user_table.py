@@ -257,8 +257,8 @@ def _position_columns(frame: pd.DataFrame, space: SearchSpace, source: str) -> l
             f"{source}: space {space.name!r} reads architectures only from an arch column"
         )
     for column in map(str, frame.columns):
-        if column in space.positions or pd.api.types.is_numeric_dtype(frame[column]):
-            continue
+        if column in space.positions or pd.to_numeric(frame[column], errors="coerce").notna().any():
+            continue  # a position, or a metric column (whose stray text is reported by row)
         text = frame[column].dropna()
         example = f" (row {int(np.flatnonzero(frame[column].notna())[0]) + 1}: " \
                   f"{excerpt(text.iloc[0], 30)})" if len(text) else ""
