@@ -228,7 +228,7 @@ def test_parse_and_make_refuse_wrong_types_in_one_line(nb201):
     for value in (None, 7, b"|none~0|"):
         with pytest.raises(InvalidArchitectureError, match="must be text, got"):
             nb201.parse(value)
-    with pytest.raises(InvalidArchitectureError, match="a choice index must be an integer, got 3.7"):
+    with pytest.raises(InvalidArchitectureError, match="choice index must be an integer, got 3.7"):
         nb201.make([3.7] * 6)
 
 
