@@ -5,12 +5,10 @@ Seed 000, Algorithm 3 and appendix B; setup in appendix A.1 ('Local Search').
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from naslab.encodings.opdist import OpDistEncoding
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture
 from naslab.strategies.base import STRATEGIES
 from naslab.strategies.local_search import LocalSearchRun, RestartingLocalSearch
 
@@ -51,16 +49,9 @@ class AnasodLocalSearch(RestartingLocalSearch):
 
     phase = "encoding"
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        max_queries: int | None = None,
-        **hyperparameters: Any,
-    ) -> None:
-        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
-        self.encoding = OpDistEncoding(space)  # a space without an op group fails here, at once
+    def _setup(self) -> None:
+        super()._setup()
+        self.encoding = OpDistEncoding(self.space)  # a space without an op group fails at once
 
     def _next_run(self) -> LocalSearchRun:
         ended = self.run

@@ -10,13 +10,11 @@ with ``beta_max = 0`` the two propose the same architectures.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from naslab.encodings.opdist import OpDistEncoding
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Integer, Real, query_budget
 
@@ -33,16 +31,8 @@ class AnasodRandomSearch(Strategy):
     rounding cell, however many wirings it has.
     """
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        max_queries: int | None = None,
-        **hyperparameters: Any,
-    ) -> None:
-        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
-        self.encoding = OpDistEncoding(space)
+    def _setup(self) -> None:
+        self.encoding = OpDistEncoding(self.space)
         self._uniform = np.ones(self.encoding.dim)
         self._asked = 0
 
@@ -80,15 +70,8 @@ class BiasedRandomSearch(AnasodRandomSearch):
     n_init = Integer(10, low=0)
     needs = (query_budget("biased RS anneals beta linearly up to beta_max at max_queries"),)
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        max_queries: int | None = None,
-        **hyperparameters: Any,
-    ) -> None:
-        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
+    def _setup(self) -> None:
+        super()._setup()
         self._best_point: np.ndarray | None = None  # p*, kept in step with ``best``
 
     def beta(self, t: int) -> float:

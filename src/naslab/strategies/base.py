@@ -76,6 +76,10 @@ class Strategy(ABC):
         self._recommended: Architecture | None = None
         self._best_entry: list[Any] | None = None  # the recommended architecture's entry
         self._stale = False
+        self._setup()
+
+    def _setup(self) -> None:  # noqa: B027 - optional hook
+        """Build the subclass's own state (space, rng and hyperparameters are set by now)."""
 
     @abstractmethod
     def ask(self, n: int = 1) -> list[Architecture]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
-
-import numpy as np
 
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Integer
 
@@ -40,15 +37,7 @@ class RegularizedEvolution(Strategy):
     population_size = Integer(10, low=1, origin="NB201")
     sample_size = Integer(3, low=1, origin="NB201")
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        max_queries: int | None = None,
-        **hyperparameters: Any,
-    ) -> None:
-        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
+    def _setup(self) -> None:
         self._population: deque[Observation] = deque(maxlen=self.population_size)
 
     @property

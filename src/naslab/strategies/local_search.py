@@ -25,12 +25,12 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Integer
 
@@ -154,20 +154,12 @@ class RestartingLocalSearch(Strategy):
 
     n_init = Integer(10, low=1)
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        max_queries: int | None = None,
-        **hyperparameters: Any,
-    ) -> None:
-        super().__init__(space, rng, max_queries=max_queries, **hyperparameters)
+    def _setup(self) -> None:
         self.queried: set[Architecture] = set()
         self.runs = 0
         self.run: LocalSearchRun | None = None
         try:
-            self._size: float = len(space)
+            self._size: float = len(self.space)
         except OverflowError:  # more than sys.maxsize architectures (e.g. DARTS cell pairs)
             self._size = math.inf
 
