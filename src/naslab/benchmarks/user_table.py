@@ -70,8 +70,11 @@ def load_user_table(
     path = Path(path)
     space = space if space is not None else NB201Space()
     dataset = canonical_dataset(dataset)
+    frame = read_table(path)
     source = str(path)
-    frame = _rows_of(read_table(path), dataset, source)
+    if DATASET_COLUMN in frame.columns:  # row numbers then count that dataset's rows
+        frame = _rows_of(frame, dataset, source)
+        source = f"{path} (rows of dataset {dataset!r})"
     stem = ACCURACY_COLUMN if metric.complement is not None else metric.key
     columns = _Columns(frame, dataset, stem, source)
     archs = _architectures(frame, space, source)
@@ -113,9 +116,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def _rows_of(frame: pd.DataFrame, dataset: str, source: str) -> pd.DataFrame:
-    """The rows of ``dataset`` in a long table (with a dataset column); all rows otherwise."""
-    if DATASET_COLUMN not in frame.columns:
-        return frame
+    """The rows of ``dataset`` in a long table (one with a dataset column), renumbered."""
     names = frame[DATASET_COLUMN].astype(str).map(canonical_dataset)
     rows = frame[names == dataset].drop(columns=DATASET_COLUMN)
     if rows.empty:
@@ -123,8 +124,7 @@ def _rows_of(frame: pd.DataFrame, dataset: str, source: str) -> pd.DataFrame:
             f"{source} has no rows for dataset {dataset!r}; its dataset column holds "
             f"{', '.join(map(str, pd.unique(names)))}"
         )
-    return rows.reset_index(drop=True) if rows.index[0] == 0 else rows.set_index(
-        rows.index.to_numpy())
+    return rows.reset_index(drop=True)
 
 
 class _Columns:
