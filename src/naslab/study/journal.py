@@ -125,7 +125,12 @@ def create_journal(
             conn.execute("COMMIT")
     except sqlite3.Error as exc:
         raise RunFolderError(f"cannot create {path}: {exc}") from None
-    (Path(run_dir) / CONFIG_COPY).write_text(
+    _write_config_copy(Path(run_dir), config)
+
+
+def _write_config_copy(run_dir: Path, config: StudyConfig) -> None:
+    """The readable ``config.json`` beside the journal (the journal's copy is the one read)."""
+    (run_dir / CONFIG_COPY).write_text(
         json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8"
     )
 
@@ -258,16 +263,13 @@ class Journal:
 
     def replace_config(self, config: StudyConfig) -> None:
         """Store ``config`` as the run's own (re-pointing a moved table), journal and copy."""
+        text = json.dumps(config.to_dict())
         try:
-            self._conn.execute(
-                "UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(config.to_dict()),)
-            )
+            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'config'", (text,))
         except sqlite3.Error as exc:
             raise self._write_error(exc) from None
-        self.meta["config"] = json.dumps(config.to_dict())
-        (self.run_dir / CONFIG_COPY).write_text(
-            json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8"
-        )
+        self.meta["config"] = text
+        _write_config_copy(self.run_dir, config)
 
     def _write_error(self, exc: sqlite3.Error) -> RunFolderError:
         return RunFolderError(
