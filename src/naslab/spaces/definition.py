@@ -116,7 +116,7 @@ def _position(source: str, entry: Any, shared: tuple[str, ...] | None) -> Positi
 
 def load_space_file(path: str | Path) -> CategoricalSpace:
     """The space a ``.toml`` / ``.yaml`` / ``.yml`` file defines."""
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.suffix.lower() not in SPACE_FILE_SUFFIXES:
         raise ConfigError(f"space file {path} must end in .toml, .yaml or .yml")
     return space_from_definition(read_mapping(path, "space file"), source=f"space file {path}")

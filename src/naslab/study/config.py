@@ -22,7 +22,7 @@ from naslab.benchmarks.table import canonical_noise
 from naslab.errors import ConfigError
 from naslab.files import read_mapping
 from naslab.observation import table_metric
-from naslab.spaces import SPACES, is_space_file, load_space_file, space_from_definition
+from naslab.spaces import SPACES, is_space_file, resolve_space
 from naslab.strategies import STRATEGIES, Strategy
 
 #: Arguments the runner passes to every strategy itself; ``strategy_params`` may not set them.
@@ -240,12 +240,9 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
 
 def _canonical_space(spec: str | Mapping[str, Any]) -> str | dict[str, Any]:
     """A registered space's canonical name; a file's or mapping's definition, checked."""
-    if isinstance(spec, Mapping):
-        space = space_from_definition(spec)
-    elif is_space_file(spec):
-        space = load_space_file(Path(spec).expanduser())
-    else:
+    if isinstance(spec, str) and not is_space_file(spec):
         return SPACES.canonical(spec)
+    space = resolve_space(spec)
     return space.definition() or space.name
 
 
