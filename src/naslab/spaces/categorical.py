@@ -113,7 +113,13 @@ class CategoricalSpace:
         return f"{type(self).__name__}({self.name!r}, {sizes})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CategoricalSpace) and self.definition() == other.definition()
+        return isinstance(other, CategoricalSpace) and self._identity() == other._identity()
+
+    def _identity(self) -> tuple[object, ...]:
+        """Everything that makes two spaces the same (what :meth:`definition` writes out)."""
+        template = None if self.template is None else self.template.text
+        groups = tuple(self.groups.items())
+        return (self.name, self.specs, groups, template)
 
     def __hash__(self) -> int:
         return hash((self.name, self.positions, self.position_choices))
