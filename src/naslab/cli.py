@@ -124,7 +124,8 @@ def main() -> None:
 @main.command()
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="TOML or YAML file with study settings; flags override it.")
-@click.option("--space", help="Search space (see `naslab list`). [default: nb201]")
+@click.option("--space", help="Search space: a registered name (see `naslab list`) or a "
+              "TOML/YAML space file. [default: nb201]")
 @click.option("--benchmark", help="Registered benchmark name, a folder of NATS-Bench topology "
               "'simple' files, or a .csv/.parquet table. [default: nb201]")
 @click.option("-d", "--dataset", "datasets", multiple=True,
