@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
+import numpy as np
+
 from naslab.errors import excerpt
 
 T = TypeVar("T")
@@ -138,6 +140,39 @@ class Real(_Number[float]):
         if not math.isfinite(value):
             raise ValueError("not finite")
         return float(value)
+
+
+class Choice(Hyperparameter[str]):
+    """One of a fixed set of names (an acquisition function, an optimiser), case-insensitive."""
+
+    def __init__(
+        self, default: str, options: tuple[str, ...], *, origin: str = "the paper"
+    ) -> None:
+        self.options = options
+        super().__init__(default, origin=origin)
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(map(repr, self.options))
+
+    def convert(self, value: object) -> str:
+        if not isinstance(value, str):
+            raise TypeError("not a name")
+        name = value.strip().lower()
+        if name not in self.options:
+            raise ValueError("not an option")
+        return name
+
+
+class Flag(Hyperparameter[bool]):
+    """On or off: a real bool only (``"false"`` or ``0`` are refused rather than guessed)."""
+
+    def allowed(self) -> str:
+        return "true or false"
+
+    def convert(self, value: object) -> bool:
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError("not a bool")
+        return bool(value)
 
 
 @dataclass(frozen=True)
