@@ -136,9 +136,13 @@ def _marginals(model: Any, x: Any) -> tuple[Any, Any]:
     written out because GPyTorch's kernel call costs ~10x more per entry; the test
     suite checks the result against BoTorch's ``posterior``.
     """
+    return _marginals_of(_training_factors(model), x)
+
+
+def _marginals_of(factors: _Factors, x: Any) -> tuple[Any, Any]:
+    """:func:`_marginals` from a fit's :class:`_Factors` (one hyperparameter setting)."""
     import torch
 
-    factors = _training_factors(model)
     r = torch.cdist(x / factors.lengthscale, factors.distinct)
     sqrt5r = (5.0**0.5) * r
     cross = torch.exp(-sqrt5r).mul_(1.0 + sqrt5r + sqrt5r.square() / 3.0).mul_(factors.outputscale)
@@ -168,19 +172,29 @@ def _training_factors(model: Any) -> _Factors:
         with torch.no_grad():
             train = model.train_inputs[0]
             kernel = model.covar_module
-            noisy = kernel(train).to_dense() + model.likelihood.noise * torch.eye(len(train))
-            root = torch.linalg.cholesky(noisy)
-            constant = model.mean_module.constant
-            residual = model.train_targets - constant
-            alpha = torch.cholesky_solve(residual.unsqueeze(-1), root).squeeze(-1)
-            distinct, copy_of = torch.unique(train, dim=0, return_inverse=True)
-            copies = torch.zeros(len(train), len(distinct), dtype=root.dtype)
-            copies[torch.arange(len(train)), copy_of] = 1.0
-            whitened = torch.linalg.solve_triangular(root, copies, upper=False)
-            lengthscale = kernel.base_kernel.lengthscale.reshape(-1)
-            cached = _Factors(
-                distinct / lengthscale, lengthscale, kernel.outputscale, constant,
-                copies.T @ alpha, whitened.T @ whitened,
+            cached = _factors(
+                train, model.train_targets, kernel(train).to_dense(), model.likelihood.noise,
+                kernel.base_kernel.lengthscale.reshape(-1), kernel.outputscale,
+                model.mean_module.constant,
             )
         model._naslab_factors = cached
     return cached
+
+
+def _factors(
+    train: Any, targets: Any, covariance: Any, noise: Any, lengthscale: Any, outputscale: Any,
+    constant: Any,
+) -> _Factors:
+    """The :class:`_Factors` of one hyperparameter setting; ``covariance`` is k(X, X), noiseless."""
+    import torch
+
+    root = torch.linalg.cholesky(covariance + noise * torch.eye(len(train), dtype=train.dtype))
+    alpha = torch.cholesky_solve((targets - constant).unsqueeze(-1), root).squeeze(-1)
+    distinct, copy_of = torch.unique(train, dim=0, return_inverse=True)
+    copies = torch.zeros(len(train), len(distinct), dtype=root.dtype)
+    copies[torch.arange(len(train)), copy_of] = 1.0
+    whitened = torch.linalg.solve_triangular(root, copies, upper=False)
+    return _Factors(
+        distinct / lengthscale, lengthscale, outputscale, constant,
+        copies.T @ alpha, whitened.T @ whitened,
+    )
