@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from naslab.errors import ConfigError
 from naslab.surrogates.base import Prediction
 
 #: SMAC3's floor on a predicted variance (``smac/constants.py``, ``VERY_SMALL_NUMBER``).
@@ -56,7 +57,12 @@ class RandomForest:
         self._forest: Any = None
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> RandomForest:
-        from sklearn.ensemble import RandomForestRegressor
+        try:
+            from sklearn.ensemble import RandomForestRegressor
+        except ImportError:
+            raise ConfigError(
+                "the random-forest surrogate (SMAC) needs scikit-learn: pip install 'naslab[bo]'"
+            ) from None
 
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float).reshape(-1)
