@@ -11,7 +11,7 @@ from naslab.benchmarks import TableObjective
 from naslab.errors import ConfigError
 from naslab.spaces import CategoricalSpace, RestrictedSpace
 from naslab.strategies import STRATEGIES, Strategy
-from naslab.strategies.hyperparameters import Integer, Real
+from naslab.strategies.hyperparameters import Flag, Integer, Real
 from naslab.study.config import RUNNER_ARGUMENTS, StudyConfig
 
 NAMES = STRATEGIES.names()
@@ -163,6 +163,7 @@ def test_conditional_spaces_run_or_are_refused_in_one_line(name, chain, drive, h
 WRONG_VALUES = {
     Integer: ["3", 2.5, True, None, [1, 2], {"k": 1}],
     Real: ["big", True, None, [1, 2], float("nan"), float("inf")],
+    Flag: ["true", "false", 1, 0, None, [True]],
 }
 DECLARED = [(name, param) for name in NAMES
             for param in STRATEGIES.get(name).hyperparameters]
