@@ -240,12 +240,12 @@ def list_(space_files: tuple[str, ...]) -> None:
 
     files = [(f"{path}", describe_space(load_space_file(path))) for path in space_files]
     sections = {
-        "search spaces": [(e.name, e.summary) for e in SPACES] + files
+        "search spaces": SPACES.listing() + files
         + [("FILE", "a TOML/YAML space definition (see naslab.spaces.definition)")],
-        "benchmarks": [(e.name, e.summary) for e in BENCHMARKS]
+        "benchmarks": BENCHMARKS.listing()
         + [("PATH", "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table")],
         "datasets": list(DATASETS.items()),
-        "strategies": [(e.name, e.summary) for e in STRATEGIES],
+        "strategies": STRATEGIES.listing(),
         "noise modes": list(NOISE_MODES.items()),
     }
     for title, rows in sections.items():

@@ -179,7 +179,7 @@ class Strategy(ABC):
     @classmethod
     def registered_name(cls) -> str:
         """The name this class is registered under in :data:`STRATEGIES` (else its class name)."""
-        return next((e.name for e in STRATEGIES if e.factory is cls), cls.__name__)
+        return STRATEGIES.name_of(cls) or cls.__name__
 
 
 def _observations(
