@@ -11,6 +11,8 @@ from naslab.strategies import (  # noqa: F401, I001 - order is the listing order
     local_search,
     anasod_ls,
     bananas,
+    reinforce,
+    optuna_adapter,
     smac,
 )
 from naslab.strategies.base import STRATEGIES, Strategy
