@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -16,3 +17,7 @@ class Encoding(Protocol):
     dim: int
 
     def encode(self, arch: Architecture) -> np.ndarray: ...
+
+    def encode_many(self, archs: Sequence[Architecture]) -> np.ndarray:
+        """The ``(len(archs), dim)`` matrix of encodings (surrogates encode pools at once)."""
+        ...

@@ -81,6 +81,13 @@ class OpDistEncoding:
         """The normalised encoding p~ = counts / N."""
         return self.counts(arch) / self.n_blocks
 
+    def encode_many(self, archs: Sequence[Architecture]) -> np.ndarray:
+        """The ``(len(archs), dim)`` matrix of normalised encodings, in one pass."""
+        ops = np.array([a.ops for a in archs], dtype=np.int64).reshape(len(archs), -1)
+        blocks = ops[:, list(self.blocks)]
+        counts = (blocks[:, :, None] == np.arange(self.dim)).sum(axis=1)
+        return counts / self.n_blocks
+
     def round_to_grid(self, point: np.ndarray) -> np.ndarray:
         """Integer op counts closest to ``point`` (a simplex point), by eq. (1).
 

@@ -10,6 +10,7 @@ from naslab.strategies import (  # noqa: F401, I001 - order is the listing order
     evolution,
     local_search,
     anasod_ls,
+    bayesopt,
     bananas,
     reinforce,
     optuna_adapter,

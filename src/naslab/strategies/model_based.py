@@ -69,7 +69,7 @@ class ModelBasedStrategy(Strategy):
         self._queue: deque[Architecture] = deque()
         self._pending: dict[Architecture, int] = {}
         self._asked = 0
-        self._model: Surrogate | None = None
+        self._model: Surrogate | None = None  # one surrogate, refitted (a GP warm-starts)
         self._fitted_on = 0  # how many finite observations the model has seen
         self._iteration = 0
 
@@ -80,7 +80,7 @@ class ModelBasedStrategy(Strategy):
 
     @abstractmethod
     def make_surrogate(self) -> Surrogate:
-        """A fresh, unfitted surrogate."""
+        """The surrogate, made once and refitted as data come in."""
 
     @abstractmethod
     def candidates(self, needed: int) -> Candidates:
@@ -150,7 +150,7 @@ class ModelBasedStrategy(Strategy):
         archs, y = self._data()
         new = len(y) - self._fitted_on
         if self._model is None or new >= self.q or (fresh and new):
-            self._model = self.make_surrogate().fit(self.encode(archs), y)
+            self._model = (self._model or self.make_surrogate()).fit(self.encode(archs), y)
             self._fitted_on = len(y)
         return self._model
 

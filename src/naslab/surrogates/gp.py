@@ -12,6 +12,7 @@ torch, GPyTorch and BoTorch are the optional extra ``naslab[bo]``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ class GaussianProcess:
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         torch = import_botorch()
+        from botorch.exceptions import ModelFittingError
         from botorch.fit import fit_gpytorch_mll
         from botorch.models import SingleTaskGP
         from botorch.models.transforms import Normalize, Standardize
@@ -85,11 +87,27 @@ class GaussianProcess:
             input_transform=Normalize(d, bounds=bounds),
             outcome_transform=Standardize(1),
         )
+        if self._model is not None and self._model.train_inputs[0].shape[1] == d:
+            self._warm_start(model)
         mll = ExactMarginalLogLikelihood(model.likelihood, model)
-        fit_gpytorch_mll(mll)
+        # If every L-BFGS attempt fails (e.g. on a degenerate data set) the model keeps
+        # hyperparameters inside the bounds: a worse fit, not a stopped search.
+        with contextlib.suppress(ModelFittingError):
+            fit_gpytorch_mll(mll)
         model.eval()
         self._model = model
         return self
+
+    def _warm_start(self, model: Any) -> None:
+        """Start the marginal-likelihood search from the previous fit's hyperparameters.
+
+        A BO loop refits after every new point; the optimum moves little, so
+        L-BFGS needs a fraction of the iterations it takes from the default start.
+        """
+        previous = self._model
+        model.covar_module.load_state_dict(previous.covar_module.state_dict())
+        model.likelihood.load_state_dict(previous.likelihood.state_dict())
+        model.mean_module.load_state_dict(previous.mean_module.state_dict())
 
     def predict(self, X: np.ndarray) -> Prediction:
         """Marginal posterior means and variances, in chunks.
