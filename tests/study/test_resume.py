@@ -144,3 +144,22 @@ def test_sigkill_at_a_random_moment_then_resume(tmp_path: Path, small: StudyConf
     assert 60 <= killed_at < len(journal_of(finished))
     resume_study(run_dir, progress=False)
     assert journal_of(run_dir).equals(journal_of(finished))
+
+
+MODEL_BASED = StudyConfig(
+    strategies=("anasod-bo", "adj-bo", "bananas", "anasod-bananas", "smac", "reinforce",
+                "optuna:tpe"),
+    seeds=1, max_queries=24, batch_size=2,
+)
+
+
+def test_sigkill_of_model_based_strategies_then_resume(tmp_path: Path, journal_of) -> None:
+    """Surrogates refitted on replay, pending queues and Optuna's own study: all come back."""
+    finished = run_study(MODEL_BASED, tmp_path / "full", progress=False)
+    for n in (24 + 15, 2 * 24 + 13, 5 * 24 + 11):  # inside adj-bo, bananas and smac's model phase
+        run_dir = tmp_path / f"killed-{n}"
+        process = _start(MODEL_BASED, run_dir, _SELF_KILL.format(n=n))
+        assert process.wait(timeout=120) == -signal.SIGKILL
+        assert _count(run_dir) == n
+        resume_study(run_dir, progress=False)
+        assert journal_of(run_dir).equals(journal_of(finished))
