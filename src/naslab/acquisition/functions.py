@@ -152,8 +152,7 @@ def select_batch(scores: np.ndarray, q: int, allowed: np.ndarray | None = None) 
     masked = np.where(np.isnan(scores), -np.inf, scores)
     if allowed is not None:
         masked = np.where(allowed, masked, -np.inf)
-    eligible = int(np.count_nonzero(masked > -np.inf)) if allowed is not None else len(masked)
-    q = min(q, eligible)
+    q = min(q, int(np.count_nonzero(masked > -np.inf)))
     if q <= 0:
         return np.empty(0, dtype=np.int64)
     top = np.argpartition(-masked, q - 1)[:q] if q < len(masked) else np.arange(len(masked))

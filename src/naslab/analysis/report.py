@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,10 @@ from naslab.analysis.plots import panels, plot_final_values, plot_trajectories, 
 from naslab.analysis.progress import RunInfo, progress_table
 from naslab.analysis.statistics import TESTED, final_rows, pairwise_p, summarise
 from naslab.analysis.trajectories import GroundTruth, add_trajectories, study_metric
+from naslab.encodings import get_encoding
 from naslab.errors import ConfigError
 from naslab.observation import Metric
+from naslab.strategies import STRATEGIES
 
 TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
 #: Files a report writes into the run folder (besides ``plots/*.png``).
@@ -142,7 +145,8 @@ def _content(
         header=_header(summary, run, metric, baseline),
         settings=_settings(run, truth, metric, done),
         progress=progress,
-        tables=_tables(summary, run, metric, baseline, bool(truth)) if len(summary) else [],
+        tables=[*_tables(summary, run, metric, baseline, bool(truth)),
+                *_returned_encodings(done, truth, run)] if len(summary) else [],
         notes=_notes(summary, run, truth, metric),
         matrices=_matrices(done, truth, metric) if len(done) else {},
         figures=figures,
@@ -223,6 +227,33 @@ def _tables(
             "did/seeds)", _pivot(summary, reach, run),
         ))
     return tables
+
+
+def _returned_encodings(
+    done: pd.DataFrame, truth: Mapping[str, GroundTruth], run: RunInfo
+) -> list[Table]:
+    """The encoding strategies that search encodings return (e.g. ANASOD-BO's best p*).
+
+    Per strategy and dataset: the commonest encoding of the final answer over seeds.
+    """
+    shown = [s for s in run.strategies
+             if s in STRATEGIES and STRATEGIES.get(s).answer_encoding is not None]
+    final = done[done["strategy"].isin(shown) & done["dataset"].isin(list(truth))]
+    if final.empty:
+        return []
+    final = final.groupby(["strategy", "dataset", "seed"], sort=False).tail(1)
+    table = pd.DataFrame("-", index=shown, columns=list(run.datasets))
+    for (strategy, dataset), trials in final.groupby(["strategy", "dataset"], sort=False):
+        space, name = truth[dataset].space, STRATEGIES.get(strategy).answer_encoding
+        assert name is not None  # only such strategies are shown
+        encoding = get_encoding(name, space)
+        answers = Counter(encoding.describe(space.parse(a))  # type: ignore[attr-defined]
+                          for a in trials["incumbent"].dropna())
+        if answers:
+            words, seeds = answers.most_common(1)[0]
+            table.loc[strategy, dataset] = f"{words} ({seeds}/{len(trials)} seeds)"
+    return [("Encoding returned (op counts of the final answer; the commonest over seeds)",
+             table)]
 
 
 def _matrices(done: pd.DataFrame, truth: Mapping[str, GroundTruth], metric: Metric

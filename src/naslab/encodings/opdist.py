@@ -73,6 +73,12 @@ class OpDistEncoding:
         ops = arch.ops if self._whole else [arch.ops[i] for i in self.blocks]
         return np.bincount(ops, minlength=self.dim)
 
+    def describe(self, arch: Architecture) -> str:
+        """``arch``'s encoding in words: each used operation with its count, commonest first."""
+        counts = self.counts(arch)
+        order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
+        return ", ".join(f"{self.choices[i]} x{counts[i]}" for i in order)
+
     def has_counts(self, counts: Sequence[int] | np.ndarray) -> bool:
         """Whether some architecture of the space has exactly these op counts."""
         return self._members is None or tuple(int(c) for c in counts) in self._members

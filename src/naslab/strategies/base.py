@@ -42,6 +42,9 @@ class Strategy(ABC):
     hyperparameters: ClassVar[Mapping[str, Hyperparameter[Any]]] = MappingProxyType({})
     #: What the study must provide for this strategy to run.
     needs: ClassVar[tuple[Need, ...]] = ()
+    #: The registered encoding a strategy that searches encodings returns its answer in
+    #: (ANASOD-BO returns the best encoding, seed 000 section 3.2); reports show it.
+    answer_encoding: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

