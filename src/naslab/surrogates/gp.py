@@ -13,6 +13,7 @@ torch, GPyTorch and BoTorch are the optional extra ``naslab[bo]``.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,7 @@ class GaussianProcess:
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         torch = import_botorch()
-        from botorch.exceptions import ModelFittingError
+        from botorch.exceptions import ModelFittingError, OptimizationWarning
         from botorch.fit import fit_gpytorch_mll
         from botorch.models import SingleTaskGP
         from botorch.models.transforms import Normalize, Standardize
@@ -95,7 +96,9 @@ class GaussianProcess:
         mll = ExactMarginalLogLikelihood(model.likelihood, model)
         # If every L-BFGS attempt fails (e.g. on a degenerate data set) the model keeps
         # hyperparameters inside the bounds: a worse fit, not a stopped search.
-        with contextlib.suppress(ModelFittingError), _single_threaded(torch):
+        with contextlib.suppress(ModelFittingError), _single_threaded(torch), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizationWarning)  # a stalled L-BFGS run is fine
             fit_gpytorch_mll(mll)
         model.eval()
         self._model = model
