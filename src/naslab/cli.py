@@ -228,13 +228,45 @@ def _write_report(run_dir: Path, table_format: str, benchmark: str | None = None
     click.echo(f"\nresults: {run_dir}")
 
 
+@main.command()
+@click.argument("name")
+@click.option("-o", "--out", type=click.Path(), callback=_folder,
+              help="Output folder; an existing one is resumed, never deleted. "
+              "[default: runs/<name>]")
+@click.option("--seeds", type=int, help="Seeds per method and dataset (fewer than the "
+              "paper's for a smaller version). [default: the paper's]")
+@click.option("-d", "--dataset", "datasets", multiple=True,
+              help="Dataset(s) to run, repeat or comma-separate. [default: the paper's]")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Trials run in parallel processes (results do not depend on it).")
+@_progress
+@_user_errors
+def reproduce(name: str, out: Path | None, seeds: int | None, datasets: tuple[str, ...],
+              workers: int, progress: bool) -> None:
+    """Reproduce a published experiment (see `naslab list`) and compare it with the paper.
+
+    Runs the paper's studies into subfolders of --out, then writes the comparison
+    there; re-running the same command resumes unfinished studies and reports again.
+    """
+    from naslab.reproduce import REPRODUCTIONS, Options
+
+    reproduction = REPRODUCTIONS.get(name)()
+    folder = out or Path("runs") / REPRODUCTIONS.canonical(name)
+    options = Options(seeds=seeds, datasets=_split(datasets) or None, workers=workers,
+                      progress=progress)
+    result = reproduction.run(folder, options)
+    click.echo(result.text)
+    click.echo(f"results: {folder}")
+
+
 @main.command(name="list")
 @click.option("--space", "space_files", multiple=True, type=click.Path(),
               help="Also list the space a TOML/YAML file defines (repeatable).")
 @_user_errors
 def list_(space_files: tuple[str, ...]) -> None:
-    """List search spaces (registered, plugins' and files'), benchmarks, datasets, strategies."""
+    """List search spaces (registered, plugins', files'), benchmarks, datasets, strategies, ..."""
     from naslab.benchmarks import BENCHMARKS, DATASETS
+    from naslab.reproduce import REPRODUCTIONS
     from naslab.spaces import SPACES, describe_space, load_space_file
     from naslab.strategies import STRATEGIES
 
@@ -247,6 +279,7 @@ def list_(space_files: tuple[str, ...]) -> None:
         "datasets": list(DATASETS.items()),
         "strategies": STRATEGIES.listing(),
         "noise modes": list(NOISE_MODES.items()),
+        "reproductions (naslab reproduce NAME)": REPRODUCTIONS.listing(),
     }
     for title, rows in sections.items():
         click.echo(f"{title}:")
