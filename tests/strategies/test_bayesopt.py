@@ -63,6 +63,17 @@ def test_options_search_well(params, nb201, cifar10, c10_mean, drive) -> None:
     assert cifar10.percentile(bo.recommend()) < 10.0
 
 
+def test_fully_bayesian_gp_integrates_the_acquisition_over_hyperparameter_samples(
+    nb201, c10_mean, drive
+) -> None:
+    bo = anasod(nb201, seed=2, fully_bayesian=True, n_candidates=2_000)
+    archs = drive(bo, c10_mean, 13)
+    assert len(set(archs)) == 13
+    prediction = bo.predict(archs[:4])
+    assert prediction.mean.shape == (10, 4)  # one row per slice-sampled hyperparameter set
+    assert np.ptp(prediction.mean, axis=0).max() > 0  # the samples differ
+
+
 def test_mirror_descent_climbs_the_acquisition(nb201, c10_mean, drive) -> None:
     bo = anasod(nb201, seed=1, optimizer="mirror-descent", md_starts=5)
     drive(bo, c10_mean, 20)

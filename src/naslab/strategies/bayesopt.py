@@ -42,6 +42,7 @@ from naslab.strategies.base import STRATEGIES
 from naslab.strategies.hyperparameters import Choice, Flag, Integer, Real
 from naslab.strategies.model_based import Candidates, ModelBasedStrategy, enumerable
 from naslab.surrogates.base import Surrogate
+from naslab.surrogates.bayesian_gp import BayesianGaussianProcess
 from naslab.surrogates.gp import GaussianProcess
 
 
@@ -49,7 +50,9 @@ class GaussianProcessBO(ModelBasedStrategy):
     """GP-BO as Algorithm 2 runs it; subclasses pick the encoding and the candidate pool.
 
     ``acq`` picks EI / PI (trade-off ``xi``) or UCB (``kappa``; 0 means GP-UCB's
-    schedule); ``ard`` gives every input its own lengthscale.
+    schedule); ``ard`` gives every input its own lengthscale; ``fully_bayesian``
+    slice-samples the GP hyperparameters and integrates the acquisition over them
+    (seed 004, Snoek et al. '12) instead of using the marginal-likelihood optimum.
     """
 
     n_candidates = Integer(100_000, low=1, origin="seed 000 appendix A.1")
@@ -58,6 +61,7 @@ class GaussianProcessBO(ModelBasedStrategy):
     xi = Real(0.01, low=0, origin="Lizotte (seed 004)")
     kappa = Real(0.0, low=0, origin="GP-UCB's schedule (seed 004)")
     ard = Flag(False, origin="seed 000 appendix A.1")
+    fully_bayesian = Flag(False, origin="seed 000 (point estimates); seed 004 for the option")
 
     def _setup(self) -> None:
         super()._setup()
@@ -76,6 +80,9 @@ class GaussianProcessBO(ModelBasedStrategy):
 
     def make_surrogate(self) -> Surrogate:
         unit_cube = np.array([np.zeros(self.encoding.dim), np.ones(self.encoding.dim)])
+        if self.fully_bayesian:  # the acquisition is then integrated over hyperparameter samples
+            seed = int(self.rng.integers(2**63))
+            return BayesianGaussianProcess(seed=seed, bounds=unit_cube, ard=self.ard)
         return GaussianProcess(bounds=unit_cube, ard=self.ard)
 
     def acquisition(self) -> Acquisition:
