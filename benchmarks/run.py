@@ -9,7 +9,11 @@ Measures
   * the same on a space that is not NB201: a graph cell with options per position, restricted
     to 40 % of its architectures, as a table that covers part of a space makes it;
   * the embedded NB201 table's load time (goal < 1 s);
-  * wall time and peak memory of the default main job, ``naslab run`` (goal < 60 s on 2 cores).
+  * wall time and peak memory of the default main job, ``naslab run`` (goal < 60 s on 2 cores);
+  * model-based search (:mod:`model_based`): seconds per GP-BO iteration at 150 observations
+    beside Optuna's GP sampler (adapter and native), same run, same seeds (goal: anasod-bo
+    <= 1/3 of Optuna GP), and seconds per query of BANANAS, SMAC, REINFORCE and TPE. The
+    strategies it measures are left out of the per-query overhead loops above.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from naslab.benchmarks import TableObjective, TabularBenchmark, load_benchmark
 from naslab.benchmarks.embedded import load_embedded_nb201
 from naslab.spaces import CategoricalSpace, Position
 from naslab.strategies import STRATEGIES
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_based  # noqa: E402  (benchmarks/model_based.py, beside this script)
 
 QUERIES = 300
 SEEDS = 5
@@ -111,6 +118,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the main job")
     parser.add_argument("--compare", metavar="REF", help="also measure git revision REF")
+    parser.add_argument("--threads", type=int,
+                        help="torch intra-op threads for the model-based part (default: torch's)")
     args = parser.parse_args()
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -119,7 +128,8 @@ def main() -> None:
     objective = TableObjective(load_benchmark("nb201", "cifar10"), noise="sample")
     print(f"per-query overhead, ask(1) + tell(1), mean over {SEEDS} x {QUERIES} queries:")
     ours = {}
-    for entry in STRATEGIES:
+    cheap = [entry for entry in STRATEGIES if not model_based.model_based(entry.name)]
+    for entry in cheap:
         goal = 200 if entry.name.startswith("anasod") else 50
         ours[entry.name] = strategy_overhead_us(entry.name, objective)
         print(f"  {entry.name:<18} {ours[entry.name]:8.1f} µs (goal <= {goal} µs)")
@@ -131,8 +141,9 @@ def main() -> None:
     graph = restricted_graph_objective()
     print(f"per-query overhead on a graph cell restricted to {len(graph.space):,} of 6,144 "
           "architectures:")
-    for entry in STRATEGIES:
+    for entry in cheap:
         print(f"  {entry.name:<18} {strategy_overhead_us(entry.name, graph):8.1f} µs")
+    model_based.run(args.quick, args.threads)
     if not args.quick:
         wall, peak = main_job()
         print(f"main job `naslab run` (defaults): {wall:.1f} s wall, {peak:.0f} MiB peak RSS "
