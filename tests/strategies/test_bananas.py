@@ -83,8 +83,10 @@ def test_the_papers_defaults_and_one_fit_per_ten_queries(nb201, c10_mean, drive)
         10, 10, 100, 5)
     assert NeuralPredictorBO.recommend is ModelBasedStrategy.recommend
     fits = []
-    make_surrogate = strategy.make_surrogate
-    strategy.make_surrogate = lambda: fits.append(len(strategy.history)) or make_surrogate()
+    surrogate = strategy.make_surrogate()  # made once and refitted
+    fit = surrogate.fit
+    surrogate.fit = lambda X, y: fits.append(len(strategy.history)) or fit(X, y)
+    strategy.make_surrogate = lambda: surrogate
     drive(strategy, c10_mean, 50)
     assert fits == [10, 20, 30, 40]  # k = 10 architectures per fit, after 10 random ones
 

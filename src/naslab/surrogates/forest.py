@@ -40,7 +40,8 @@ class RandomForest:
     """SMAC's random forest: ``predict`` gives the mean and variance of the per-tree predictions.
 
     ``seed`` is an int or a numpy Generator (one integer is drawn from it when
-    the surrogate is built, so a strategy's rng makes every refit reproducible).
+    the surrogate is built); every fit draws its forest's seed from that, so a
+    refitted surrogate grows new trees and the whole sequence is reproducible.
     """
 
     seed: int | np.random.Generator = 0
@@ -54,6 +55,7 @@ class RandomForest:
     def __post_init__(self) -> None:
         if isinstance(self.seed, np.random.Generator):
             self.seed = int(self.seed.integers(2**31 - 1))
+        self._seeds = np.random.default_rng(self.seed)
         self._forest: Any = None
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> RandomForest:
@@ -77,7 +79,7 @@ class RandomForest:
             max_depth=self.max_depth,
             bootstrap=self.bootstrap,
             n_jobs=1,
-            random_state=self.seed,
+            random_state=int(self._seeds.integers(2**31 - 1)),
         ).fit(X, y)
         return self
 
