@@ -154,12 +154,25 @@ MODEL_BASED = StudyConfig(
 
 
 def test_sigkill_of_model_based_strategies_then_resume(tmp_path: Path, journal_of) -> None:
-    """Surrogates refitted on replay, pending queues and Optuna's own study: all come back."""
-    finished = run_study(MODEL_BASED, tmp_path / "full", progress=False)
-    for n in (24 + 15, 2 * 24 + 13, 5 * 24 + 11):  # inside adj-bo, bananas and smac's model phase
+    """Surrogates refitted on replay, pending queues and Optuna's own study: all come back.
+
+    Every run is a fresh process, as a user's would be, so state other tests leave in
+    this one (torch's thread count, say) cannot tell the runs apart.
+    """
+    finished = tmp_path / "full"
+    assert _start(MODEL_BASED, finished, "").wait(timeout=300) == 0
+    for n in (24 + 15, 2 * 24 + 13, 5 * 24 + 11):  # inside adj-bo, bananas and reinforce
         run_dir = tmp_path / f"killed-{n}"
         process = _start(MODEL_BASED, run_dir, _SELF_KILL.format(n=n))
         assert process.wait(timeout=120) == -signal.SIGKILL
         assert _count(run_dir) == n
-        resume_study(run_dir, progress=False)
+        resume = subprocess.run([sys.executable, "-c", _RESUME, str(run_dir)], timeout=300)
+        assert resume.returncode == 0
         assert journal_of(run_dir).equals(journal_of(finished))
+
+
+_RESUME = """
+import sys
+from naslab.study import resume_study
+resume_study(sys.argv[1], progress=False)
+"""
