@@ -61,6 +61,18 @@ def _rows(prediction: Prediction, context: AcquisitionContext) -> tuple[np.ndarr
     return rows.mean, rows.std, incumbent[:, None]
 
 
+def _improvement(
+    prediction: Prediction, context: AcquisitionContext, xi: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """EI's and PI's common part: ``gain = f+ - mu - xi``, sigma and ``z = gain / sigma``
+    (0 where sigma is 0, where both fall back to the sign of the gain)."""
+    mean, std, incumbent = _rows(prediction, context)
+    gain = incumbent - mean - xi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(std > 0, gain / std, 0.0)
+    return gain, std, z
+
+
 @dataclass(frozen=True)
 class ExpectedImprovement:
     """EI(x) = (f+ - mu - xi) Phi(z) + sigma phi(z), z = (f+ - mu - xi) / sigma (Mockus '78)."""
@@ -68,10 +80,7 @@ class ExpectedImprovement:
     xi: float = 0.01
 
     def __call__(self, prediction: Prediction, context: AcquisitionContext) -> np.ndarray:
-        mean, std, incumbent = _rows(prediction, context)
-        gain = incumbent - mean - self.xi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(std > 0, gain / std, 0.0)
+        gain, std, z = _improvement(prediction, context, self.xi)
         ei = np.where(
             std > 0,
             gain * ndtr(z) + std * _INV_SQRT_2PI * np.exp(-0.5 * z * z),
@@ -87,11 +96,8 @@ class ProbabilityOfImprovement:
     xi: float = 0.01
 
     def __call__(self, prediction: Prediction, context: AcquisitionContext) -> np.ndarray:
-        mean, std, incumbent = _rows(prediction, context)
-        gain = incumbent - mean - self.xi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pi = np.where(std > 0, ndtr(gain / np.where(std > 0, std, 1.0)), gain > 0)
-        return pi.astype(float).mean(axis=0)
+        gain, std, z = _improvement(prediction, context, self.xi)
+        return np.where(std > 0, ndtr(z), gain > 0).astype(float).mean(axis=0)
 
 
 @dataclass(frozen=True)

@@ -130,13 +130,7 @@ class NeuralPredictorBO(ModelBasedStrategy):
 
     def random_proposal(self) -> Architecture:
         """A uniform sample, redrawn (a few times) while it was already queried or is pending."""
-        taken = self._mean_of.keys() | self._pending.keys()
-        arch = self.space.sample(self.rng)
-        for _ in range(FILL_ATTEMPTS):
-            if arch not in taken:
-                break
-            arch = self.space.sample(self.rng)
-        return arch
+        return self.sample_untaken(self.taken(), FILL_ATTEMPTS)
 
     # --- the candidate pool ----------------------------------------------------------------------
     def _mutations(self, taken: set[Architecture]) -> dict[Architecture, None]:

@@ -213,7 +213,7 @@ class AnasodBO(GaussianProcessBO):
         key = tuple(counts.tolist())
         if key in exhausted:
             return None
-        taken = self._mean_of.keys() | self._pending.keys()
+        taken = self.taken()
         for _ in range(tries):
             arch = self.encoding.decode_counts(counts, self.rng)
             if arch not in taken:

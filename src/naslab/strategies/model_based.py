@@ -74,7 +74,8 @@ class ModelBasedStrategy(Strategy):
         self._pending: dict[Architecture, int] = {}
         self._asked = 0
         self._model: Surrogate | None = None  # one surrogate, refitted (a GP warm-starts)
-        self._fitted_on = 0  # how many finite observations the model has seen
+        self._finite = 0  # how many finite observations have been told
+        self._fitted_on = 0  # how many of them the model has seen
         self._iteration = 0
 
     # --- the parts a subclass chooses ---------------------------------------------------------
@@ -99,13 +100,26 @@ class ModelBasedStrategy(Strategy):
         """One of the ``n_init`` initial samples (uniform over the space by default)."""
         return self.space.sample(self.rng)
 
+    def taken(self) -> set[Architecture]:
+        """The architectures evaluated (with a finite result) or awaiting one: not proposed."""
+        return self._mean_of.keys() | self._pending.keys()
+
+    def sample_untaken(self, taken: set[Architecture], tries: int) -> Architecture:
+        """A uniform sample, redrawn up to ``tries`` times while it is in ``taken``."""
+        arch = self.space.sample(self.rng)
+        for _ in range(tries):
+            if arch not in taken:
+                break
+            arch = self.space.sample(self.rng)
+        return arch
+
     # --- ask ------------------------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Architecture]:
         out: list[Architecture] = []
         while len(out) < n:
             if self._queue:
                 out.append(self._queue.popleft())
-            elif self._asked + len(out) < self.n_init or len(self._data()[1]) < 2:
+            elif self._asked + len(out) < self.n_init or self._finite < 2:
                 out.append(self.random_proposal())
             else:
                 self._queue.extend(self._select(max(self.q, n - len(out)), out))
@@ -129,7 +143,7 @@ class ModelBasedStrategy(Strategy):
             rng=self.rng,
         )
         scores = self.acquisition()(prediction, context)
-        taken = set(self._mean_of) | set(self._pending) | set(asking)
+        taken = self.taken() | set(asking)
         chosen: list[Architecture] = []
         for i in select_batch(scores, len(scores)):
             arch = pool.decode(int(i))
@@ -151,11 +165,11 @@ class ModelBasedStrategy(Strategy):
 
     def _fit(self, fresh: bool = False) -> Surrogate:
         """The surrogate, refitted once ``q`` new results have come in (any, if ``fresh``)."""
-        archs, y = self._data()
-        new = len(y) - self._fitted_on
+        new = self._finite - self._fitted_on
         if self._model is None or new >= self.q or (fresh and new):
+            archs, y = self._data()
             self._model = (self._model or self.make_surrogate()).fit(self.encode(archs), y)
-            self._fitted_on = len(y)
+            self._fitted_on = self._finite
         return self._model
 
     def _incumbent(self, model: Surrogate) -> np.ndarray:
@@ -165,6 +179,7 @@ class ModelBasedStrategy(Strategy):
         return means.min(axis=1)
 
     def _update(self, obs: Observation) -> None:
+        self._finite += math.isfinite(obs.value)
         left = self._pending.get(obs.arch, 0)
         if left > 1:
             self._pending[obs.arch] = left - 1
@@ -178,7 +193,7 @@ class ModelBasedStrategy(Strategy):
         A strategy whose model predicts encodings that many architectures share sets
         ``recommend_by_model = False`` and answers with the lowest observed mean.
         """
-        if not self.recommend_by_model or len(self._data()[1]) < max(2, self.n_init):
+        if not self.recommend_by_model or self._finite < max(2, self.n_init):
             return super().recommend()
         evaluated = list(self._mean_of)
         predicted = self._fit().predict(self.encode(evaluated)).marginal_mean()

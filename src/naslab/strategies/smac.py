@@ -47,6 +47,8 @@ from naslab.surrogates.base import Surrogate
 from naslab.surrogates.forest import RandomForest
 
 ORIGIN = "Hutter et al. 2011 section 4.3"
+#: How often an interleaved random proposal is redrawn while it hits a taken architecture.
+RANDOM_TRIES = 100
 
 
 @STRATEGIES.register("smac", "SMAC: random forest + EI, local search from the ten best by EI, "
@@ -109,23 +111,15 @@ class SMAC(ModelBasedStrategy):
         self._proposals += k
         by_model = iter(super()._select(random_slot.count(False), asking)
                         if not all(random_slot) else [])
-        taken = set(self._mean_of) | set(self._pending) | set(asking)
+        taken = self.taken() | set(asking)
         out: list[Architecture] = []
         for is_random in random_slot:
             arch = None if is_random else next(by_model, None)
             if arch is None:
-                arch = self._random_untaken(taken)
+                arch = self.sample_untaken(taken, RANDOM_TRIES)
             taken.add(arch)
             out.append(arch)
         return out
-
-    def _random_untaken(self, taken: set[Architecture], tries: int = 100) -> Architecture:
-        arch = self.space.sample(self.rng)
-        for _ in range(tries):
-            if arch not in taken:
-                break
-            arch = self.space.sample(self.rng)
-        return arch
 
     # --- the acquisition's local search -----------------------------------------------------
     def _scorer(self) -> Callable[[Sequence[Architecture]], np.ndarray]:
