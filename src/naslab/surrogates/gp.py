@@ -120,8 +120,8 @@ class GaussianProcess:
 
         BoTorch's ``posterior`` builds the joint covariance of its inputs (80 GB
         for 100k candidates); the marginals only need the cross-covariance, which
-        :func:`_marginals` computes from the fitted kernel and GPyTorch's cached
-        training solve. A test checks it against ``posterior`` to 1e-9.
+        :func:`_marginals` computes from the fitted hyperparameters and one
+        Cholesky solve of the training data per fit. A test checks it against ``posterior`` to 1e-9.
         """
         if self._model is None:
             raise RuntimeError("predict() before fit()")
