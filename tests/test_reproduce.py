@@ -93,7 +93,7 @@ def test_agreement_uses_the_se_of_the_difference() -> None:
 def test_unknown_reproduction_is_one_error_line_naming_the_valid_ones() -> None:
     result = CliRunner().invoke(main, ["reproduce", "nope"])
     assert result.exit_code == 2
-    assert result.output == "error: unknown reproduction 'nope'; valid: anasod-table2\n"
+    assert result.output == "error: unknown reproduction 'nope'; valid: anasod-table2, lanas-samples-to-optimum\n"
     assert "anasod-table2" in [name for name, _ in REPRODUCTIONS.listing()]
 
 

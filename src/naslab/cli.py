@@ -146,6 +146,9 @@ def main() -> None:
               "seed mean <metric>). [default: valid, accuracy % shown as validation error]")
 @click.option("--goal", type=click.Choice(["min", "max"]),
               help="Whether a lower or a higher --metric is better (needed with --metric).")
+@click.option("--stop-at-optimum", is_flag=True, default=None,
+              help="End each trial at its first query of a global optimum of the table "
+              "(samples-to-optimum studies; use --noise mean).")
 @click.option("--batch-size", type=int, help="Architectures asked per step. [default: 1]")
 @click.option("--workers", type=int, help="Trials run in parallel processes. [default: 1]")
 @click.option("-o", "--out", type=click.Path(), callback=_folder,

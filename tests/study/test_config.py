@@ -64,7 +64,7 @@ def test_seed_list_and_trials() -> None:
         ({"strategy_params": {"re": {}}}, "strategy_params for 're', which is not in the study"),
         ({"strategy_params": {"ls": {"n_inti": 3}}},
          "strategy 'ls' takes no argument(s) 'n_inti'; valid: n_init"),
-        ({"strategy_params": {"rs": {"beta": 1}}}, "takes no argument(s) 'beta'; valid: none"),
+        ({"strategy_params": {"rs": {"beta": 1}}}, "takes no argument(s) 'beta'; valid: replacement"),
         ({"strategy_params": {"ls": {"rng": 1}}}, "may not set rng"),
         ({"strategy_params": {"ls": {"f": object()}}}, "must be plain JSON values"),
     ],

@@ -49,6 +49,10 @@ class StudyConfig:
     reopens without the file. ``metric`` names a table's searched column
     (default: ``valid`` accuracy, shown as validation error) and ``goal`` says
     whether lower ('min') or higher ('max') is better.
+
+    ``stop_at_optimum`` also ends a trial with its first query of a globally
+    optimal architecture (the table's best seed mean), the protocol of
+    samples-to-optimum studies (seed 002, section 4.2); it needs a benchmark table.
     """
 
     space: str | Mapping[str, Any] = "nb201"
@@ -65,6 +69,7 @@ class StudyConfig:
     strategy_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     metric: str | None = None
     goal: str | None = None
+    stop_at_optimum: bool = False
 
     @property
     def seed_list(self) -> list[int]:
@@ -113,6 +118,10 @@ class StudyConfig:
             values["strategy_params"], values["strategies"]
         )
         _check_needs(values["strategies"], values["max_queries"])
+        if values["stop_at_optimum"] and values["benchmark"].startswith(FUNCTION_PREFIX):
+            raise ConfigError(
+                "stop_at_optimum needs a benchmark table: a Python objective has no known optimum"
+            )
         return StudyConfig(**values)
 
     # --- (de)serialisation ---------------------------------------------------------------
@@ -188,6 +197,12 @@ def _as_float(key: str, value: Any) -> float:
     return float(value)
 
 
+def _as_bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _type_error(key, "true or false", value)
+    return value
+
+
 def _optional(check: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
     """``check`` that also accepts None (or the string "none", since TOML has no null)."""
 
@@ -235,6 +250,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "strategy_params": _as_params,
     "metric": _optional(_as_str),
     "goal": _optional(_as_str),
+    "stop_at_optimum": _as_bool,
 }
 
 

@@ -77,8 +77,9 @@ def run_trial(task: TrialTask, report: Report) -> int:
     """Run (or finish) one trial; ``report(n)`` is called after each new evaluation.
 
     Returns the number of evaluations made by this call. The trial stops after
-    ``max_queries`` evaluations or right after the evaluation whose cost makes
-    the cumulative cost reach ``max_cost`` (that evaluation counts, the rest of
+    ``max_queries`` evaluations, or right after the evaluation whose cost makes
+    the cumulative cost reach ``max_cost`` or, with ``stop_at_optimum``, that
+    queries a globally optimal architecture (that evaluation counts, the rest of
     its batch is not evaluated).
     """
     config = task.config
@@ -97,7 +98,9 @@ def run_trial(task: TrialTask, report: Report) -> int:
         started = time.perf_counter()
         step = batch = new = 0
         total_cost = 0.0
-        while not _spent(config, step, total_cost):
+        reached = False
+        optimum = _optimum(config, objective)
+        while not (reached or _spent(config, step, total_cost)):
             size = config.batch_size
             if config.max_queries is not None:
                 size = min(size, config.max_queries - step)
@@ -116,7 +119,8 @@ def run_trial(task: TrialTask, report: Report) -> int:
                 told.append(obs)
                 step += 1
                 total_cost += obs.cost
-                ends_batch = k == len(archs) - 1 or _spent(config, step, total_cost)
+                reached = optimum is not None and optimum(arch)
+                ends_batch = k == len(archs) - 1 or reached or _spent(config, step, total_cost)
                 if ends_batch:  # the strategy learns the batch before its last row is journaled
                     strategy.tell(told)
                 if past is None:
@@ -142,6 +146,15 @@ def run_trial(task: TrialTask, report: Report) -> int:
 
 def _text(arch: Architecture | None) -> str | None:
     return None if arch is None else str(arch)
+
+
+def _optimum(config: StudyConfig, objective: Objective) -> Callable[[Architecture], bool] | None:
+    """With ``stop_at_optimum``: whether an architecture is a global optimum of the table."""
+    if not config.stop_at_optimum:
+        return None
+    benchmark = objective.benchmark  # type: ignore[attr-defined]  # checked by the config
+    best = benchmark.optimum_value
+    return lambda arch: benchmark.true_value(arch) <= best
 
 
 def _spent(config: StudyConfig, step: int, cost: float) -> bool:
