@@ -15,6 +15,7 @@ from naslab.strategies import (  # noqa: F401, I001 - order is the listing order
     reinforce,
     optuna_adapter,
     smac,
+    lanas,
     mcts,
 )
 from naslab.strategies.base import STRATEGIES, Strategy
