@@ -153,17 +153,31 @@ MODEL_BASED = StudyConfig(
 )
 
 
-def test_sigkill_of_model_based_strategies_then_resume(tmp_path: Path, journal_of) -> None:
-    """Surrogates refitted on replay, pending queues and Optuna's own study: all come back.
+#: LaNAS and its baselines (seed 002), past several relearns of the tree, in batches.
+TREE_SEARCH = StudyConfig(
+    strategies=("lanas", "lanas-rt", "mcts-sequential", "mcts-global"),
+    seeds=1, max_queries=45, batch_size=3, noise="mean",
+)
+
+
+@pytest.mark.parametrize(("config", "kills"), [
+    (MODEL_BASED, (24 + 15, 2 * 24 + 13, 5 * 24 + 11)),  # inside adj-bo, bananas and reinforce
+    (TREE_SEARCH, (31, 45 + 29, 3 * 45 + 40)),  # inside lanas, lanas-rt and mcts-global
+], ids=["model-based", "tree-search"])
+def test_sigkill_of_learning_strategies_then_resume(
+    tmp_path: Path, journal_of, config: StudyConfig, kills: tuple[int, ...]
+) -> None:
+    """Surrogates and trees refitted on replay, pending queues and Optuna's own study: all
+    come back.
 
     Every run is a fresh process, as a user's would be, so state other tests leave in
     this one (torch's thread count, say) cannot tell the runs apart.
     """
     finished = tmp_path / "full"
-    assert _start(MODEL_BASED, finished, "").wait(timeout=300) == 0
-    for n in (24 + 15, 2 * 24 + 13, 5 * 24 + 11):  # inside adj-bo, bananas and reinforce
+    assert _start(config, finished, "").wait(timeout=300) == 0
+    for n in kills:
         run_dir = tmp_path / f"killed-{n}"
-        process = _start(MODEL_BASED, run_dir, _SELF_KILL.format(n=n))
+        process = _start(config, run_dir, _SELF_KILL.format(n=n))
         assert process.wait(timeout=120) == -signal.SIGKILL
         assert _count(run_dir) == n
         resume = subprocess.run([sys.executable, "-c", _RESUME, str(run_dir)], timeout=300)
