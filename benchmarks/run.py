@@ -13,7 +13,10 @@ Measures
   * model-based search (:mod:`model_based`): seconds per GP-BO iteration at 150 observations
     beside Optuna's GP sampler (adapter and native), same run, same seeds (goal: anasod-bo
     <= 1/3 of Optuna GP), and seconds per query of BANANAS, SMAC, REINFORCE and TPE. The
-    strategies it measures are left out of the per-query overhead loops above.
+    strategies it measures are left out of the per-query overhead loops above;
+  * LaNAS and its baselines (:mod:`lanas`): 100 LaNAS runs to the NB201 optimum (goal <= 10 min
+    on 2 cores), per-sample overhead, rejection sampling's acceptance rate; likewise left out
+    of the loops above.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from naslab.spaces import CategoricalSpace, Position
 from naslab.strategies import STRATEGIES
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lanas  # noqa: E402  (benchmarks/lanas.py, beside this script)
 import model_based  # noqa: E402  (benchmarks/model_based.py, beside this script)
 
 QUERIES = 300
@@ -128,7 +132,8 @@ def main() -> None:
     objective = TableObjective(load_benchmark("nb201", "cifar10"), noise="sample")
     print(f"per-query overhead, ask(1) + tell(1), mean over {SEEDS} x {QUERIES} queries:")
     ours = {}
-    cheap = [entry for entry in STRATEGIES if not model_based.model_based(entry.name)]
+    cheap = [entry for entry in STRATEGIES
+             if not (model_based.model_based(entry.name) or lanas.tree_search(entry.name))]
     for entry in cheap:
         goal = 200 if entry.name.startswith("anasod") else 50
         ours[entry.name] = strategy_overhead_us(entry.name, objective)
@@ -144,6 +149,7 @@ def main() -> None:
     for entry in cheap:
         print(f"  {entry.name:<18} {strategy_overhead_us(entry.name, graph):8.1f} µs")
     model_based.run(args.quick, args.threads)
+    lanas.run(args.quick)
     if not args.quick:
         wall, peak = main_job()
         print(f"main job `naslab run` (defaults): {wall:.1f} s wall, {peak:.0f} MiB peak RSS "
