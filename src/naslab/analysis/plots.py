@@ -203,7 +203,7 @@ def final_value_figure(
     positions = np.arange(len(groups))[::-1]  # the first strategy on top
     jitter = np.random.default_rng(0)  # fixed: the same report draws the same picture
     for y, (strategy, values) in zip(positions, groups, strict=True):
-        _box(ax, y, values[np.isfinite(values)], colors[strategy])
+        box(ax, y, values[np.isfinite(values)], colors[strategy])
         ax.scatter(values, y + jitter.uniform(-0.18, 0.18, values.size), s=14, alpha=0.8,
                    color=colors[strategy], zorder=3)
     if benchmark is not None:
@@ -220,7 +220,7 @@ def final_value_figure(
     return fig
 
 
-def _box(ax: Axes, y: float, values: np.ndarray, color: str) -> None:
+def box(ax: Axes, y: float, values: np.ndarray, color: str) -> None:
     """A horizontal box at ``y``: whiskers min to max, box the quartiles, a black median."""
     if not values.size:
         return

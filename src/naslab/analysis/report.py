@@ -123,6 +123,11 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def png_writer(figure: Figure) -> Callable[[Path], None]:
+    """What :func:`~naslab.analysis.files.write_atomic` calls to save ``figure`` as a report PNG."""
+    return lambda path: figure.savefig(path, dpi=DPI, format="png")
+
+
 # --- content ---------------------------------------------------------------------------
 def _content(
     done: pd.DataFrame, summary: pd.DataFrame, benchmarks: Mapping[str, GroundTruth],

@@ -32,8 +32,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from naslab.analysis.plots import BAND_ALPHA, strategy_colors
-from naslab.analysis.plots import _box as box  # the final-value figure's box, shared
+from naslab.analysis.plots import BAND_ALPHA, box, strategy_colors
 from naslab.analysis.trajectories import TRIAL, GroundTruth, study_metric
 from naslab.errors import ConfigError
 

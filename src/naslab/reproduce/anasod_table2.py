@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from naslab.analysis.files import write_atomic
 from naslab.analysis.plots import AXES, strategy_colors, trajectory_figure
 from naslab.analysis.progress import RunInfo
-from naslab.analysis.report import DPI, format_value
+from naslab.analysis.report import format_value, png_writer
 from naslab.analysis.trajectories import GroundTruth, add_trajectories
 from naslab.errors import os_errors_as
 from naslab.observation import table_metric
@@ -204,12 +203,8 @@ class AnasodTable2:
                             f"{trials['seed'].nunique()} seeds"
                         )
                         path = out / f"figure3_{dataset}_{panel.key}_{axis}.png"
-                        files.append(write_atomic(path, _png_writer(figure)))
+                        files.append(write_atomic(path, png_writer(figure)))
         return files
-
-
-def _png_writer(figure: Figure) -> Callable[[Path], None]:
-    return lambda path: figure.savefig(path, dpi=DPI, format="png")
 
 
 def _by_study(panels: tuple[Panel, ...], configs: Mapping[str, StudyConfig]

@@ -34,6 +34,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from naslab.analysis.files import write_atomic
+from naslab.analysis.report import png_writer
 from naslab.analysis.samples_to_optimum import Bounded, samples_to_optimum, trial_statistics
 from naslab.analysis.search_dynamics import (
     CHECKPOINTS,
@@ -47,9 +48,7 @@ from naslab.analysis.search_dynamics import (
 )
 from naslab.errors import ConfigError, os_errors_as
 from naslab.reproduce.base import REPRODUCTIONS, Options, Result, quoted, run_or_resume
-from naslab.reproduce.lanas_samples import NB201_ARCHS
-from naslab.reproduce.lanas_samples import _finished_evaluations as finished_evaluations
-from naslab.reproduce.lanas_samples import _png as png
+from naslab.reproduce.lanas_samples import NB201_ARCHS, finished_evaluations
 from naslab.strategies.lanas import LaNAS
 from naslab.study.config import StudyConfig
 from naslab.study.journal import read_evaluations
@@ -185,7 +184,7 @@ class LanasAblations:
             INIT_FILE: axis_figure(per_trial, self.grid.init_axis(), "#init (random samples)"),
             **self._dynamics_figures(out, configs[DYNAMICS_DIR]),
         }
-        files = [write_atomic(out / name, png(fig)) for name, fig in figures.items()]
+        files = [write_atomic(out / name, png_writer(fig)) for name, fig in figures.items()]
         seeds = next(iter(configs.values())).seeds
         text = "\n".join(tables(stats, self.grid))
         markdown = self.markdown(text, stats, seeds, configs[DYNAMICS_DIR])

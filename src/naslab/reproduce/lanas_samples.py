@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from naslab.analysis.files import write_atomic
 from naslab.analysis.plots import strategy_colors
-from naslab.analysis.report import DPI
+from naslab.analysis.report import png_writer
 from naslab.analysis.samples_to_optimum import (
     Bounded,
     best_so_far_figure,
@@ -164,25 +163,20 @@ class LanasSamplesToOptimum:
     def report(self, out: Path) -> Result:
         """Write ``samples_to_optimum.md`` and its two figures into ``out`` from the studies."""
         configs = {study.folder: reopen(out / study.folder) for study in self.studies}
-        evals, benchmarks = _finished_evaluations(out, configs)
+        evals, benchmarks = finished_evaluations(out, configs)
         per_trial = samples_to_optimum(evals, benchmarks)
         summary = summarise_samples(per_trial, self.baseline)
         colors = strategy_colors(list(pd.unique(per_trial["strategy"])))
-        files = [
-            write_atomic(out / CURVES_FILE, _png(best_so_far_figure(evals, benchmarks, colors))),
-            write_atomic(out / BOXES_FILE, _png(samples_box_figure(per_trial, benchmarks, colors))),
-        ]
+        figures = {CURVES_FILE: best_so_far_figure(evals, benchmarks, colors),
+                   BOXES_FILE: samples_box_figure(per_trial, benchmarks, colors)}
+        files = [write_atomic(out / name, png_writer(fig)) for name, fig in figures.items()]
         report = Report(summary, configs, benchmarks, self.focus, self.baseline)
         text = report.markdown()
         files.append(write_atomic(out / REPORT_FILE, lambda p: p.write_text(text)))
         return Result(report.tables(), files)
 
 
-def _png(figure: Figure) -> Callable[[Path], None]:
-    return lambda path: figure.savefig(path, dpi=DPI, format="png")
-
-
-def _finished_evaluations(out: Path, configs: Mapping[str, StudyConfig]
+def finished_evaluations(out: Path, configs: Mapping[str, StudyConfig]
                           ) -> tuple[pd.DataFrame, dict[str, GroundTruth]]:
     """Every finished trial's queries of every study, and the datasets' ground truth."""
     frames: list[pd.DataFrame] = []
