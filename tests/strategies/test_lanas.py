@@ -80,8 +80,7 @@ def test_ucb_is_algorithm_1s_rule() -> None:
     assert ucb(0.5, 0, 10, 1.0) == math.inf
     assert ucb(-8.0, 4, 16, 0.5) == pytest.approx(-8.0 + 2 * 0.5 * math.sqrt(2 * math.log(16) / 4))
     assert ucb(-8.0, 4, 16, 0.0) == -8.0
-    assert exploration_constant(0.1, np.array([8.0, np.inf, -90.0])) == pytest.approx(9.0)
-    assert exploration_constant(0.1, np.array([])) == 0.0
+    assert exploration_constant(0.1, 90.0) == pytest.approx(9.0)
 
 
 # --- the search -------------------------------------------------------------------------------

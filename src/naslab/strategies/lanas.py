@@ -73,8 +73,9 @@ class LaNAS(Strategy):
         self.features = get_encoding(self.encoding, self.space)
         self.tree: LatentActionTree | None = None
         self._learned_at = 0  # finite results the tree was learned from
-        self._x: list[np.ndarray] = []  # features and values of the finite results, told order
-        self._values: list[float] = []
+        self._x = np.zeros((16, self.features.dim))  # features of the finite results, told order
+        self._values: list[float] = []  # and their values
+        self._largest = 0.0  # the largest |value| among them
         self._virtual = np.zeros(0)  # pending proposals per node (virtual visits)
         self._pending: dict[Architecture, list[int]] = {}
         self._asked = 0
@@ -121,7 +122,8 @@ class LaNAS(Strategy):
         """Algorithm 1, lines 6-7: relearn every node after ``select`` new results."""
         if self.tree is not None and len(self._values) - self._learned_at < self.select:
             return
-        tree = LatentActionTree.learn(self.height, np.array(self._x), np.array(self._values))
+        n = len(self._values)
+        tree = LatentActionTree.learn(self.height, self._x[:n], np.array(self._values))
         self.tree, self._learned_at = tree, len(self._values)
         self._virtual = np.zeros(tree.n_nodes)
         self._pending.clear()
@@ -136,7 +138,7 @@ class LaNAS(Strategy):
     def _select(self) -> int:
         """Algorithm 2's ``ucb_select``: from the root to a leaf, skipping exhausted subtrees."""
         assert self.tree is not None
-        c = exploration_constant(self.cp, np.asarray(self._values))
+        c = exploration_constant(self.cp, self._largest)
         node = 0
         while not self.tree.is_leaf(node):
             left, right = 2 * node + 1, 2 * node + 2
@@ -235,8 +237,12 @@ class LaNAS(Strategy):
             return
         x = (self._pool_x[row] if row is not None
              else np.asarray(self.features.encode_many([obs.arch]), dtype=float)[0])
-        self._x.append(x)
+        n = len(self._values)
+        if n == len(self._x):  # grow by doubling: relearning reads them as one array
+            self._x = np.vstack([self._x, np.zeros_like(self._x)])
+        self._x[n] = x
         self._values.append(obs.value)
+        self._largest = max(self._largest, abs(obs.value))
         if self.tree is not None:  # Algorithm 1, line 13: back-propagate
             self.tree.add(self.tree.leaf_of(x), obs.value)
 

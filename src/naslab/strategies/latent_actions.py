@@ -105,13 +105,15 @@ class LatentActionTree:
     def leaves_of(self, features: np.ndarray) -> np.ndarray:
         """The leaf each row of ``features`` falls in (vectorised over rows)."""
         nodes = np.zeros(len(features), dtype=np.int64)
-        for _ in range(self.height - 1):
+        for depth in range(self.height - 1):
             moved = False
-            for node in np.unique(nodes):
+            for node in range(2**depth - 1, 2 ** (depth + 1) - 1):  # the nodes at this depth
                 split = self.splits[node]
                 if split is None:
                     continue
                 rows = np.flatnonzero(nodes == node)
+                if not rows.size:
+                    continue
                 left = split.goes_left(features[rows])
                 nodes[rows] = np.where(left, 2 * node + 1, 2 * node + 2)
                 moved = True

@@ -122,8 +122,8 @@ class FixedActionMCTS(Strategy):
         self._depth = keys.shape[1]
         self.root = _Node(0, len(archs), 0, len(archs))
         self._pending: dict[Architecture, int] = {}
-        self._max_abs: list[float] = []  # the largest finite |value| told, once there is one
-        self._worst = 0.0  # the lowest finite reward told
+        self._largest = 0.0  # the largest finite |value| told
+        self._worst: float | None = None  # the lowest finite reward told
 
     def _enumerate(self) -> list[Architecture]:
         name = self.registered_name()
@@ -178,8 +178,7 @@ class FixedActionMCTS(Strategy):
 
     def _select(self) -> list[_Node]:
         """The path of the next proposal: UCB descent, one expansion, a random rollout."""
-        values = np.array(self._max_abs)
-        c = uct.exploration_constant(self.cp, values)
+        c = uct.exploration_constant(self.cp, self._largest)
         node = self.root
         nodes = [node]
         while node.depth < self._depth:
@@ -202,7 +201,7 @@ class FixedActionMCTS(Strategy):
         best: list[int] = []
         top = -math.inf
         for i, child in enumerate(children):
-            mean = child.reward_sum / child.results if child.results else self._worst
+            mean = child.reward_sum / child.results if child.results else (self._worst or 0.0)
             score = uct.ucb(mean, child.visits, parent_visits, c)
             if score > top:
                 top, best = score, [i]
@@ -262,12 +261,8 @@ class FixedActionMCTS(Strategy):
         if not math.isfinite(value):  # a failed evaluation: a visit, no reward
             return
         reward = -value
-        if not self._max_abs:
-            self._max_abs.append(abs(value))
-            self._worst = reward
-        else:
-            self._max_abs[0] = max(self._max_abs[0], abs(value))
-            self._worst = min(self._worst, reward)
+        self._worst = reward if self._worst is None else min(self._worst, reward)
+        self._largest = max(self._largest, abs(value))
         for node in nodes:
             node.reward_sum += reward
             node.results += 1

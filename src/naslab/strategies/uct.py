@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
-
-def exploration_constant(cp: float, values: np.ndarray) -> float:
-    """``cp`` times the largest finite ``|value|`` observed (0 before any)."""
-    finite = values[np.isfinite(values)]
-    return cp * float(np.abs(finite).max()) if finite.size else 0.0
+def exploration_constant(cp: float, largest: float) -> float:
+    """``cp`` times ``largest``, the largest finite ``|value|`` observed (0 before any)."""
+    return cp * largest
 
 
 def ucb(mean_reward: float, visits: float, parent_visits: float, c: float) -> float:
