@@ -67,7 +67,7 @@ def test_kl_and_smoothing_match_a_hand_computation() -> None:
 def test_leaf_dynamics_by_hand() -> None:
     edges = np.array([0.0, 1.0, 2.0])
     ref = Reference("d", None, {}, None, [1, 2], np.array([1, 1, 2, 2]),  # type: ignore[arg-type]
-                    np.array([0.5, 0.5, 1.5, 1.5]), edges)
+                    np.array([0.5, 0.5, 1.5, 1.5]), {1: edges, 2: edges})
     rows = leaf_dynamics(ref, np.array([0.5, 1.5, 0.5]), np.array([1, 1, 1]), [2, 3, 9])
     assert list(rows["n"].unique()) == [2, 3]  # 9 is past the trial
     first = rows[(rows["n"] == 2) & (rows["leaf"] == 1)].iloc[0]

@@ -14,8 +14,10 @@ value of its samples moves past the reference mean (Figure 4a); Figure 4b draws
 
 Choices of naslab, where the paper says nothing:
 
-* distributions are histograms on :data:`BINS` equal-width bins shared by every
-  leaf, spanning the table's range of true values;
+* distributions are histograms on :data:`BINS` equal-width bins per leaf,
+  spanning the range of the leaf's own table values: bins over the whole table
+  (NB201: 8 to 90 % error) would put a good leaf's every architecture in one or
+  two bins, and its divergence would measure the smoothing, not the search;
 * both histograms get :data:`SMOOTHING` pseudo-counts per bin (additive,
   Krichevsky-Trofimov smoothing), so the divergence is finite where a leaf's
   samples fill a bin its reference leaves empty. Smoothing and small samples both
@@ -60,8 +62,8 @@ class Reference:
     """The partition learned on one table: each architecture's leaf and true value.
 
     ``rows`` gives an architecture's row of ``arch_leaf`` and ``values``;
-    ``leaves`` runs left (best predicted) to right (worst); ``edges`` are the
-    histogram bins every distribution shares.
+    ``leaves`` runs left (best predicted) to right (worst); ``edges[j]`` are the
+    histogram bins of leaf ``j``'s distributions.
     """
 
     dataset: str
@@ -71,7 +73,7 @@ class Reference:
     leaves: list[int]
     arch_leaf: np.ndarray
     values: np.ndarray
-    edges: np.ndarray
+    edges: Mapping[int, np.ndarray]
 
     def leaf_values(self, leaf: int) -> np.ndarray:
         """The true values of the table's architectures in ``leaf``: ``P*_j``'s sample."""
@@ -93,18 +95,27 @@ def reference_partition(bench: GroundTruth, height: int, encoding: str = "adjace
                           dtype=float)
     values = np.array([bench.true_value(a) for a in archs], dtype=float)
     tree = LatentActionTree.learn(height, features, values)
-    edges = np.linspace(values.min(), values.max(), bins + 1)
+    arch_leaf = tree.leaves_of(features)
+    edges = {leaf: _bins(values[arch_leaf == leaf], bins) for leaf in tree.leaves()}
     rows = {arch: i for i, arch in enumerate(archs)}
-    return Reference(bench.dataset, bench.space, rows, tree, tree.leaves(),
-                     tree.leaves_of(features), values, edges)
+    return Reference(bench.dataset, bench.space, rows, tree, tree.leaves(), arch_leaf, values,
+                     edges)
+
+
+def _bins(values: np.ndarray, bins: int) -> np.ndarray:
+    """``bins`` equal-width bins over ``values``' range (one unit wide where all are equal)."""
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return np.linspace(low, high, bins + 1)
 
 
 def histogram(values: np.ndarray, edges: np.ndarray, smoothing: float = SMOOTHING
               ) -> np.ndarray:
     """Probabilities of ``values`` on ``edges``' bins, ``smoothing`` pseudo-counts in each.
 
-    Values outside the edges count in the end bins (the reference's range
-    covers the table, so only rounding puts any there).
+    Values outside the edges count in the end bins: a leaf's bins span its table
+    values, and a search sample lies in that range but for rounding.
     """
     clipped = np.clip(values, edges[0], edges[-1])
     counts = np.histogram(clipped, bins=edges)[0] + smoothing
@@ -127,7 +138,7 @@ def leaf_dynamics(reference: Reference, values: np.ndarray, leaves: np.ndarray,
     (V*_j) and ``gap`` (V*_j - V^n_j). Checkpoints past the trial are skipped.
     """
     rows = []
-    targets = {leaf: histogram(reference.leaf_values(leaf), reference.edges)
+    targets = {leaf: histogram(reference.leaf_values(leaf), reference.edges[leaf])
                for leaf in reference.leaves}
     for n in sorted(set(checkpoints)):
         if n > len(values):
@@ -137,7 +148,7 @@ def leaf_dynamics(reference: Reference, values: np.ndarray, leaves: np.ndarray,
             mine = head[where == leaf]
             ref_mean = float(reference.leaf_values(leaf).mean())
             mean = float(mine.mean()) if mine.size else np.nan
-            kl = (kl_divergence(histogram(mine, reference.edges), targets[leaf]) if mine.size
+            kl = (kl_divergence(histogram(mine, reference.edges[leaf]), targets[leaf]) if mine.size
                   else np.nan)
             rows.append({"n": n, "leaf": leaf, "position": position, "samples": mine.size,
                          "kl": kl, "mean": mean, "reference_mean": ref_mean,
@@ -238,19 +249,19 @@ def distributions_figure(samples: pd.DataFrame, reference: Reference,
     longest = int(samples.groupby(list(TRIAL), sort=False).size().max())
     rows = [n for n in shown if n <= longest] or [longest]
     fig = Figure(figsize=(3.2 * len(leaves), 2.3 * len(rows)), layout="constrained")
-    axes = fig.subplots(len(rows), len(leaves), squeeze=False, sharex=True)
+    axes = fig.subplots(len(rows), len(leaves), squeeze=False, sharex="col")
     query = samples.groupby(list(TRIAL), sort=False).cumcount().to_numpy()
-    centers = (reference.edges[:-1] + reference.edges[1:]) / 2
-    width = np.diff(reference.edges)
     for r, n in enumerate(rows):
         head = samples[query < n]
         for c, leaf in enumerate(leaves):
             ax = axes[r][c]
+            edges = reference.edges[leaf]
+            centers, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
             mine = head.loc[head["leaf"] == leaf, "true_value"].to_numpy()
-            ax.bar(centers, histogram(reference.leaf_values(leaf), reference.edges, 0.0),
+            ax.bar(centers, histogram(reference.leaf_values(leaf), edges, 0.0),
                    width=width, color="0.7", label="P*_j (table)")
             if mine.size:
-                ax.step(centers, histogram(mine, reference.edges, 0.0), where="mid",
+                ax.step(centers, histogram(mine, edges, 0.0), where="mid",
                         color="C3", label=f"P^n_j ({mine.size} samples)")
             ax.set_title(f"leaf {leaf}, n = {n}", fontsize="small")
             ax.legend(fontsize="xx-small")

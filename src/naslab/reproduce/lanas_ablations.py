@@ -37,8 +37,10 @@ from naslab.analysis.files import write_atomic
 from naslab.analysis.report import png_writer
 from naslab.analysis.samples_to_optimum import Bounded, samples_to_optimum, trial_statistics
 from naslab.analysis.search_dynamics import (
+    BINS,
     CHECKPOINTS,
     SHOWN,
+    SMOOTHING,
     distributions_figure,
     dynamics_figure,
     reference_partition,
@@ -228,8 +230,9 @@ class LanasAblations:
             f"LaNAS with its defaults, {dynamics.seeds} seeds x {dynamics.max_queries:,} "
             "queries, not stopped at the optimum. The reference partition is a tree of the "
             "same height learned on the whole table; per leaf, the KL divergence of the "
-            "search's value histogram from the table's (30 shared bins, 0.5 pseudo-counts per "
-            "bin) and the gap V*_j - V^n_j (positive: the search's samples are better than "
+            f"search's value histogram from the table's ({BINS} bins over the leaf's own range "
+            f"of table values, {SMOOTHING} pseudo-counts per bin) and the gap V*_j - V^n_j "
+            "(positive: the search's samples are better than "
             "the leaf's average), averaged over leaves with at least 5 samples and over seeds. "
             "The paper sees the divergence dip, then bounce back as the search zooms in, and "
             "the gap grow.", "",
