@@ -95,13 +95,15 @@ def run(quick: bool = False) -> None:
     for _ in range(SAMPLES):
         forced.tell([objective.evaluate(a, noise) for a in forced.ask(1)])
     stats = forced.sampling_stats()
-    print(f"  lanas sampler='rejection' on NB201: acceptance rate {stats['acceptance_rate']:.3f}"
-          f" of {stats['draws']:,} draws, {stats['fallbacks']} fallbacks in {SAMPLES} samples; "
+    print(f"  lanas sampler='rejection' on NB201: acceptance rate {stats['acceptance_rate']:.4f}"
+          f" of {stats['draws']:,} draws; of {SAMPLES} samples {stats['walks']} from the walk, "
+          f"{stats['fallbacks']} fallbacks; "
           f"{overhead_ms('lanas', objective, sampler='rejection'):.3f} ms per sample")
     big = rejection_on_a_large_space()
     print(f"  lanas on 4^30 architectures (rejection): acceptance rate "
-          f"{big['acceptance_rate']:.3f} of {big['draws']:,} draws, {big['fallbacks']} "
-          f"fallbacks in 300 samples, {big['ms_per_sample']:.1f} ms per sample")
+          f"{big['acceptance_rate']:.4f} of {big['draws']:,} draws; of 300 samples "
+          f"{big['walks']} from the walk, {big['fallbacks']} fallbacks; "
+          f"{big['ms_per_sample']:.1f} ms per sample")
     if not quick:
         hundred_runs()
 

@@ -122,6 +122,7 @@ def test_rejection_sampling_on_a_large_space_measures_its_acceptance_rate() -> N
     assert len(set(seen)) == 120
     stats = strategy.sampling_stats()
     assert stats["draws"] > 0 and 0 < stats["acceptance_rate"] <= 1
+    assert stats["walks"] > 0  # good leaves are small: the walk inside them finds the samples
     values = [float(np.sum(np.array(a.ops) != target)) for a in seen]
     assert np.mean(values[-40:]) < np.mean(values[:20]) - 3  # the learned regions are better
     with pytest.raises(ConfigError, match="sampler 'exact' needs a space of at most"):

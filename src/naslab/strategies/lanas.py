@@ -16,9 +16,17 @@ Gibbs sampler) is done on the discrete space itself:
   over the unqueried architectures of the leaf, and selection skips any subtree
   with none left. No architecture is proposed twice until the space is exhausted.
 * ``rejection`` (larger spaces): uniform draws until one lands in the leaf, at
-  most :data:`REJECTION_DRAWS` per proposal; past that, the draw whose leaf
-  shares the longest part of the chosen path is taken (the bounded fallback).
-  :meth:`LaNAS.sampling_stats` reports the acceptance rate.
+  most :data:`REJECTION_DRAWS` per proposal. Good leaves are often far smaller
+  than that (on NB201 under 0.1 % of the space), so next comes a random walk
+  inside the constraints, the discrete counterpart of the paper's Gibbs
+  sampler: from one of the leaf's own samples, it moves to a uniformly chosen
+  neighbour (``space.neighbours``) that stays in the leaf, for up to
+  :data:`WALK_STEPS` steps, and takes the first unqueried architecture it
+  reaches after ``len(positions)`` steps (or any it reached, at the end). Only
+  if that finds none is the draw whose leaf shares the longest part of the
+  chosen path taken (the bounded fallback), and the leaf is taken for
+  exhausted: selection skips it until the next relearn. :meth:`LaNAS.sampling_stats`
+  reports the acceptance rate of the draws, the walks and the fallbacks.
 
 Batches: proposals waiting for their results count as visits along their path
 (a virtual loss), so one batch spreads over the tree. Failed evaluations (NaN
@@ -43,8 +51,10 @@ from naslab.strategies.uct import exploration_constant, ucb
 
 #: Largest space sampled exactly (every architecture's leaf is computed after each relearn).
 EXACT_LIMIT = 200_000
-#: Uniform draws per proposal in rejection sampling before the bounded fallback.
-REJECTION_DRAWS = 2_000
+#: Uniform draws per proposal in rejection sampling before the walk inside the constraints.
+REJECTION_DRAWS = 200
+#: Steps of that walk before the bounded fallback.
+WALK_STEPS = 100
 _CHUNK = 100
 
 
@@ -79,7 +89,11 @@ class LaNAS(Strategy):
         self._virtual = np.zeros(0)  # pending proposals per node (virtual visits)
         self._pending: dict[Architecture, list[int]] = {}
         self._asked = 0
-        self.draws = self.hits = self.fallbacks = 0
+        # Rejection sampling only: the finite results' architectures and their current leaves.
+        self._told: list[Architecture] = []
+        self._told_leaf: list[int] = []
+        self._full: set[int] = set()  # leaves whose walk found nothing unqueried
+        self.draws = self.hits = self.walks = self.fallbacks = 0
         pool = None if self.sampler == "rejection" else enumerable(self.space, EXACT_LIMIT)
         if pool is None and self.sampler == "exact":
             raise ConfigError(
@@ -124,7 +138,10 @@ class LaNAS(Strategy):
             return
         n = len(self._values)
         tree = LatentActionTree.learn(self.height, self._x[:n], np.array(self._values))
-        self.tree, self._learned_at = tree, len(self._values)
+        self.tree, self._learned_at = tree, n
+        if self._pool is None:  # the walk inside a leaf starts from one of its samples
+            self._told_leaf = tree.leaves_of(self._x[:n]).tolist()
+            self._full.clear()
         self._virtual = np.zeros(tree.n_nodes)
         self._pending.clear()
         if self._pool is not None:
@@ -163,7 +180,11 @@ class LaNAS(Strategy):
 
     def _has_room(self, node: int) -> bool:
         if self._pool is None:
-            return True
+            if self.tree is None or not self._full:
+                return True
+            if self.tree.is_leaf(node):
+                return node not in self._full
+            return self._has_room(2 * node + 1) or self._has_room(2 * node + 2)
         if self.tree is None:
             return bool(self._available.any())
         return bool(self._room[node] > 0)
@@ -195,8 +216,36 @@ class LaNAS(Strategy):
                 shared = _shared_depth(target, LatentActionTree.path(other))
                 if shared > best_shared:
                     best, best_shared = arch, shared
+        walked = self._walk(leaf)
+        if walked is not None:
+            self.walks += 1
+            return self._claim(walked)
         self.fallbacks += 1
+        self._full.add(leaf)
         return None if best is None else self._claim(best)
+
+    def _walk(self, leaf: int) -> Architecture | None:
+        """A random walk over neighbours inside ``leaf``, from one of its samples."""
+        assert self.tree is not None
+        starts = [a for a, j in zip(self._told, self._told_leaf, strict=True) if j == leaf]
+        if not starts:
+            return None
+        current = starts[int(self.rng.integers(len(starts)))]
+        found = None
+        for step in range(WALK_STEPS):
+            moves = self.space.neighbours(current)
+            if not moves:
+                break
+            inside = self.tree.leaves_of(np.asarray(self.features.encode_many(moves), float))
+            moves = [a for a, j in zip(moves, inside.tolist(), strict=True) if j == leaf]
+            if not moves:
+                break
+            current = moves[int(self.rng.integers(len(moves)))]
+            if current not in self._proposed:
+                found = current
+                if step + 1 >= len(self.space.positions):
+                    break
+        return found
 
     def _uniform(self) -> Architecture:
         """A uniform unqueried architecture (a uniform one once the space is exhausted)."""
@@ -242,14 +291,21 @@ class LaNAS(Strategy):
             self._x = np.vstack([self._x, np.zeros_like(self._x)])
         self._x[n] = x
         self._values.append(obs.value)
+        if self._pool is None:
+            self._told.append(obs.arch)
         self._largest = max(self._largest, abs(obs.value))
         if self.tree is not None:  # Algorithm 1, line 13: back-propagate
-            self.tree.add(self.tree.leaf_of(x), obs.value)
+            leaf = self.tree.leaf_of(x)
+            self.tree.add(leaf, obs.value)
+            if self._pool is None:
+                self._told_leaf.append(leaf)
 
     def sampling_stats(self) -> dict[str, float]:
-        """Rejection sampling's uniform draws, the share landing in the chosen leaf, fallbacks."""
+        """Rejection sampling's uniform draws, the share landing in the chosen leaf, and how
+        many proposals came from the walk inside the constraints and from the fallback."""
         rate = self.hits / self.draws if self.draws else math.nan
-        return {"draws": self.draws, "acceptance_rate": rate, "fallbacks": self.fallbacks}
+        return {"draws": self.draws, "acceptance_rate": rate, "walks": self.walks,
+                "fallbacks": self.fallbacks}
 
 
 @STRATEGIES.register(
