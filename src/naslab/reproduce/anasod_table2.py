@@ -26,7 +26,6 @@ is not reproduced (naslab has no NB301 surrogate).
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ from naslab.analysis.report import format_value, png_writer
 from naslab.analysis.trajectories import GroundTruth, add_trajectories
 from naslab.errors import os_errors_as
 from naslab.observation import table_metric
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, quoted, run_or_resume
+from naslab.reproduce.base import REPRODUCTIONS, Options, Result, run_studies
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Journal, read_evaluations
 from naslab.study.reporting import report_run
@@ -162,9 +161,7 @@ class AnasodTable2:
     def run(self, out: Path, options: Options) -> Result:
         out = Path(out).resolve()
         configs = self.configs(options)  # every setting checked before anything runs
-        command = _command(out, options)
-        for folder, config in configs.items():
-            run_or_resume(config, out / folder, progress=options.progress, command=command)
+        run_studies(NAME, configs, out, options)
         with os_errors_as(f"cannot write the report of {out}"):
             return self.report(out)
 
@@ -231,15 +228,6 @@ def _trajectories(run_dir: Path, config: StudyConfig
     traj = add_trajectories(read_evaluations(run_dir), benchmarks,
                             table_metric(config.metric, config.goal))
     return traj[run.is_done(traj)], benchmarks
-
-
-def _command(out: Path, options: Options) -> str:
-    words = ["naslab", "reproduce", NAME, "--out", quoted(out)]
-    if options.seeds is not None:
-        words += ["--seeds", str(options.seeds)]
-    if options.datasets is not None:
-        words += ["-d", shlex.quote(",".join(options.datasets))]
-    return " ".join(words)
 
 
 # --- table2.md --------------------------------------------------------------------------------

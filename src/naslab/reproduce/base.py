@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -88,6 +89,24 @@ def run_or_resume(config: StudyConfig, run_dir: Path, *, progress: bool, command
         raise StudyInterrupted(
             f"every finished evaluation is journaled; `{command}` continues it"
         ) from None
+
+
+def run_studies(name: str, configs: Mapping[str, StudyConfig], out: Path, options: Options
+                ) -> None:
+    """Run or resume every study of reproduction ``name``, each in its subfolder of ``out``."""
+    command = reproduce_command(name, out, options)
+    for folder, config in configs.items():
+        run_or_resume(config, out / folder, progress=options.progress, command=command)
+
+
+def reproduce_command(name: str, out: Path, options: Options) -> str:
+    """The command line that runs (or continues) reproduction ``name`` with ``options``."""
+    words = ["naslab", "reproduce", name, "--out", quoted(out)]
+    if options.seeds is not None:
+        words += ["--seeds", str(options.seeds)]
+    if options.datasets is not None:
+        words += ["-d", shlex.quote(",".join(options.datasets))]
+    return " ".join(words)
 
 
 def quoted(path: Path) -> str:

@@ -24,7 +24,6 @@ paper's observations beside ours and the figures together.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +48,7 @@ from naslab.analysis.search_dynamics import (
     trial_dynamics,
 )
 from naslab.errors import ConfigError, os_errors_as
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, quoted, run_or_resume
+from naslab.reproduce.base import REPRODUCTIONS, Options, Result, run_studies
 from naslab.reproduce.lanas_samples import NB201_ARCHS, finished_evaluations
 from naslab.strategies.lanas import LaNAS
 from naslab.study.config import StudyConfig
@@ -170,9 +169,7 @@ class LanasAblations:
     def run(self, out: Path, options: Options) -> Result:
         out = Path(out).resolve()
         configs = self.configs(options)  # every setting checked before anything runs
-        command = _command(out, options)
-        for folder, config in configs.items():
-            run_or_resume(config, out / folder, progress=options.progress, command=command)
+        run_studies(NAME, configs, out, options)
         with os_errors_as(f"cannot write the report of {out}"):
             return self.report(out, configs)
 
@@ -245,15 +242,6 @@ class LanasAblations:
 def _describe(setting: Setting) -> str:
     return (f"height {setting.height}, #select {setting.select}, Cp {setting.cp:g}, "
             f"#init {setting.n_init}")
-
-
-def _command(out: Path, options: Options) -> str:
-    words = ["naslab", "reproduce", NAME, "--out", quoted(out)]
-    if options.seeds is not None:
-        words += ["--seeds", str(options.seeds)]
-    if options.datasets is not None:
-        words += ["-d", shlex.quote(",".join(options.datasets))]
-    return " ".join(words)
 
 
 # --- statistics -------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ not tested against them; NAO, GP-BO and SMAC are not run.
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +47,7 @@ from naslab.analysis.samples_to_optimum import (
 )
 from naslab.analysis.trajectories import TRIAL, GroundTruth
 from naslab.errors import os_errors_as
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, quoted, run_or_resume
+from naslab.reproduce.base import REPRODUCTIONS, Options, Result, run_studies
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Journal, read_evaluations
 from naslab.study.runner import reopen
@@ -154,9 +153,7 @@ class LanasSamplesToOptimum:
     def run(self, out: Path, options: Options) -> Result:
         out = Path(out).resolve()
         configs = self.configs(options)  # every setting checked before anything runs
-        command = _command(out, options)
-        for folder, config in configs.items():
-            run_or_resume(config, out / folder, progress=options.progress, command=command)
+        run_studies(NAME, configs, out, options)
         with os_errors_as(f"cannot write the report of {out}"):
             return self.report(out)
 
@@ -191,15 +188,6 @@ def finished_evaluations(out: Path, configs: Mapping[str, StudyConfig]
             index=False, name=None)]
         frames.append(evals[np.asarray(done, dtype=bool)])
     return pd.concat(frames, ignore_index=True), benchmarks
-
-
-def _command(out: Path, options: Options) -> str:
-    words = ["naslab", "reproduce", NAME, "--out", quoted(out)]
-    if options.seeds is not None:
-        words += ["--seeds", str(options.seeds)]
-    if options.datasets is not None:
-        words += ["-d", shlex.quote(",".join(options.datasets))]
-    return " ".join(words)
 
 
 # --- samples_to_optimum.md --------------------------------------------------------------------
