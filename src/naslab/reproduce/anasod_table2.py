@@ -39,7 +39,7 @@ from naslab.analysis.report import format_value, png_writer
 from naslab.analysis.trajectories import GroundTruth, add_trajectories
 from naslab.errors import os_errors_as
 from naslab.observation import table_metric
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, run_studies
+from naslab.reproduce.base import REPRODUCTIONS, Options, Result, Study, run_studies
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Journal, read_evaluations
 from naslab.study.reporting import report_run
@@ -53,15 +53,6 @@ DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "imagenet16-120")
 SEEDS = 10
 #: How many standard errors of the difference make a number 'close to' the paper's.
 AGREEMENT_SE = 2.0
-
-
-@dataclass(frozen=True)
-class Study:
-    """One of the reproduction's studies: its subfolder, query budget and strategies."""
-
-    folder: str
-    max_queries: int
-    strategies: tuple[str, ...]
 
 
 #: Table 2's caption: RS and LS after 300 queries, the BO block after 150 (ANASOD-BO's budget).

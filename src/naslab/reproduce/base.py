@@ -45,6 +45,15 @@ class Options:
 
 
 @dataclass(frozen=True)
+class Study:
+    """One of the reproduction's studies: its subfolder, query budget and strategies."""
+
+    folder: str
+    max_queries: int
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Result:
     """What a reproduction made: the text the CLI prints and the files it wrote."""
 

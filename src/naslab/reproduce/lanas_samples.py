@@ -47,7 +47,7 @@ from naslab.analysis.samples_to_optimum import (
 )
 from naslab.analysis.trajectories import TRIAL, GroundTruth
 from naslab.errors import os_errors_as
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, run_studies
+from naslab.reproduce.base import REPRODUCTIONS, Options, Result, Study, run_studies
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Journal, read_evaluations
 from naslab.study.runner import reopen
@@ -72,15 +72,6 @@ GOAL = 20.0
 STRATEGY_PARAMS: dict[str, dict[str, object]] = {"rs": {"replacement": False}}
 #: How many standard errors from its expectation random search's mean may land.
 RS_CHECK_SE = 2.0
-
-
-@dataclass(frozen=True)
-class Study:
-    """One of the reproduction's studies: its subfolder, query budget and strategies."""
-
-    folder: str
-    max_queries: int
-    strategies: tuple[str, ...]
 
 
 STUDIES: tuple[Study, ...] = (
