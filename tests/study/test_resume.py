@@ -95,10 +95,12 @@ from naslab.study.journal import Journal
 {patch}
 run_study(StudyConfig.from_dict({config!r}), Path(sys.argv[1]), progress=False)
 """
-# slows each evaluation down so the test can kill the study while it runs
+# slows each evaluation down so the test can kill the study while it runs: the 180 evaluations
+# left after the kill point take over 1.8 s on 2 workers, far longer than the test's polling lag
+# even on a loaded machine
 _SLOW = """
 evaluate = TableObjective.evaluate
-TableObjective.evaluate = lambda self, arch, rng: (time.sleep(0.005), evaluate(self, arch, rng))[1]
+TableObjective.evaluate = lambda self, arch, rng: (time.sleep(0.02), evaluate(self, arch, rng))[1]
 """
 # kills the process right after the journal commits its {n}-th evaluation
 _SELF_KILL = """
