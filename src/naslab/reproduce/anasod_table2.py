@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +39,14 @@ from naslab.analysis.report import format_value, png_writer
 from naslab.analysis.trajectories import GroundTruth, add_trajectories
 from naslab.errors import os_errors_as
 from naslab.observation import table_metric
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, Study, run_studies
+from naslab.reproduce.base import (
+    REPRODUCTIONS,
+    Options,
+    Result,
+    Study,
+    run_studies,
+    study_config,
+)
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Journal, read_evaluations
 from naslab.study.reporting import report_run
@@ -138,14 +145,11 @@ class AnasodTable2:
     def configs(self, options: Options) -> dict[str, StudyConfig]:
         """Each study's config by folder, with the user's seeds, datasets and workers."""
         return {
-            study.folder: StudyConfig(
-                benchmark="nb201",
-                datasets=self.datasets if options.datasets is None else options.datasets,
-                strategies=study.strategies,
-                seeds=self.seeds if options.seeds is None else options.seeds,
-                max_queries=self.budgets.get(study.folder, study.max_queries),
-                noise=self.noise, workers=options.workers,
-            ).validated()
+            study.folder: study_config(
+                replace(
+                    study, max_queries=self.budgets.get(study.folder, study.max_queries)),
+                options, datasets=self.datasets, seeds=self.seeds, noise=self.noise,
+            )
             for study in self.studies
         }
 

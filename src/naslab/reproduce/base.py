@@ -100,6 +100,21 @@ def run_or_resume(config: StudyConfig, run_dir: Path, *, progress: bool, command
         ) from None
 
 
+def study_config(study: Study, options: Options, *, datasets: tuple[str, ...], seeds: int,
+                 **settings: object) -> StudyConfig:
+    """``study``'s validated NB201 config: the paper's ``datasets`` and ``seeds`` unless the
+    user's ``options`` name fewer, the user's workers, and the reproduction's other settings."""
+    return StudyConfig(
+        benchmark="nb201",
+        datasets=datasets if options.datasets is None else options.datasets,
+        strategies=study.strategies,
+        seeds=seeds if options.seeds is None else options.seeds,
+        max_queries=study.max_queries,
+        workers=options.workers,
+        **settings,  # type: ignore[arg-type]
+    ).validated()
+
+
 def run_studies(name: str, configs: Mapping[str, StudyConfig], out: Path, options: Options
                 ) -> None:
     """Run or resume every study of reproduction ``name``, each in its subfolder of ``out``."""

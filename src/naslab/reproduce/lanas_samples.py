@@ -47,7 +47,14 @@ from naslab.analysis.samples_to_optimum import (
 )
 from naslab.analysis.trajectories import TRIAL, GroundTruth
 from naslab.errors import os_errors_as
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, Study, run_studies
+from naslab.reproduce.base import (
+    REPRODUCTIONS,
+    Options,
+    Result,
+    Study,
+    run_studies,
+    study_config,
+)
 from naslab.study.config import StudyConfig
 from naslab.study.journal import Journal, read_evaluations
 from naslab.study.runner import reopen
@@ -128,16 +135,12 @@ class LanasSamplesToOptimum:
     def configs(self, options: Options) -> dict[str, StudyConfig]:
         """Each study's config by folder, with the user's seeds, datasets and workers."""
         return {
-            study.folder: StudyConfig(
-                benchmark="nb201",
-                datasets=self.datasets if options.datasets is None else options.datasets,
-                strategies=study.strategies,
-                seeds=self.seeds if options.seeds is None else options.seeds,
-                max_queries=study.max_queries, noise="mean", stop_at_optimum=True,
+            study.folder: study_config(
+                study, options, datasets=self.datasets, seeds=self.seeds, noise="mean",
+                stop_at_optimum=True,
                 strategy_params={s: p for s, p in STRATEGY_PARAMS.items()
                                  if s in study.strategies},
-                workers=options.workers,
-            ).validated()
+            )
             for study in self.studies
         }
 
