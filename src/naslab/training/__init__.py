@@ -1,0 +1,1 @@
+"""Real training: PyTorch network builders, data sets, the trainer and the training objective."""
