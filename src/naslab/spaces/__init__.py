@@ -8,12 +8,23 @@ from typing import Any
 from naslab.registry import Registry
 from naslab.spaces.base import INACTIVE, Architecture, SearchSpace
 from naslab.spaces.categorical import CategoricalSpace, Position
+from naslab.spaces.chain import ChainSpace
+from naslab.spaces.darts import DARTS_OPS, DARTS_PRIMITIVES, DartsOpenSpace, DartsSpace
 from naslab.spaces.definition import is_space_file, load_space_file, space_from_definition
 from naslab.spaces.nb201 import NB201_OPS, NB201Space
 from naslab.spaces.restricted import RestrictedSpace
 
 SPACES: Registry[type[SearchSpace]] = Registry("search space", entry_point_group="naslab.spaces")
 SPACES.register("nb201", "NAS-Bench-201 cell: 6 edges x 5 ops, 15,625 architectures")(NB201Space)
+SPACES.register("darts", "DARTS / NB301 normal + reduction cell: 4 nodes x 2 edges, 7 ops")(
+    DartsSpace
+)
+SPACES.register("darts-open", "ANASOD open-domain DARTS cells: 5 nodes, 8 ops incl. none")(
+    DartsOpenSpace
+)
+SPACES.register("lanas-chain", "LaNAS chain ConvNet: depth 1-5, K {3,5} x C {32,64}, 1,364 nets")(
+    ChainSpace
+)
 
 
 def get_space(name: str) -> SearchSpace:
@@ -41,11 +52,16 @@ def resolve_space(spec: str | Mapping[str, Any]) -> SearchSpace:
 
 
 __all__ = [
+    "DARTS_OPS",
+    "DARTS_PRIMITIVES",
     "INACTIVE",
     "NB201_OPS",
     "SPACES",
     "Architecture",
     "CategoricalSpace",
+    "ChainSpace",
+    "DartsOpenSpace",
+    "DartsSpace",
     "NB201Space",
     "Position",
     "RestrictedSpace",
