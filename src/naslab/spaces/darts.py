@@ -18,6 +18,7 @@ its NB301 data) is read by :meth:`DartsSpace.from_naslib`.
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -169,7 +170,7 @@ class DartsSpace(CategoricalSpace):
         shown = excerpt(text)
         try:
             call = ast.parse(text.strip(), mode="eval").body
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError):
             call = None
         if not (
             isinstance(call, ast.Call)
@@ -188,10 +189,10 @@ class DartsSpace(CategoricalSpace):
                     f"fields: {', '.join(_FIELDS)}"
                 )
             fields[keyword.arg] = keyword.value
-        missing = [f for f in _FIELDS if f not in fields] or len(call.args) > len(_FIELDS)
-        if missing:
-            raise InvalidArchitectureError(f"{shown}: a genotype has exactly the fields "
-                                           f"{', '.join(_FIELDS)}")
+        if len(call.args) > len(_FIELDS) or len(fields) < len(_FIELDS):
+            raise InvalidArchitectureError(
+                f"{shown}: a genotype has exactly the fields {', '.join(_FIELDS)}"
+            )
         for kind in CELLS:
             concat = _concat(fields[f"{kind}_concat"])
             if concat != self.concat:
@@ -209,11 +210,15 @@ class DartsSpace(CategoricalSpace):
         if isinstance(compact, str):
             try:
                 compact = ast.literal_eval(compact.strip())
-            except (ValueError, SyntaxError):
+            except (SyntaxError, ValueError, TypeError, RecursionError):
                 raise InvalidArchitectureError(
                     f"{excerpt(compact)} is no NASLib compact DARTS architecture"
                 ) from None
-        if not isinstance(compact, Sequence) or len(compact) != 2:
+        if (
+            not isinstance(compact, Sequence)
+            or len(compact) != 2
+            or not all(isinstance(cell, Sequence) for cell in compact)
+        ):
             raise InvalidArchitectureError(
                 f"a NASLib compact architecture is [normal pairs, reduce pairs], "
                 f"got {excerpt(compact)}"
@@ -256,7 +261,7 @@ class DartsOpenSpace(DartsSpace):
 def _literal(node: ast.expr, where: str) -> Any:
     try:
         return ast.literal_eval(node)
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):
         raise InvalidArchitectureError(
             f"{where} must be a literal list of (op, input) edges"
         ) from None
@@ -264,17 +269,14 @@ def _literal(node: ast.expr, where: str) -> Any:
 
 def _concat(node: ast.expr) -> Any:
     """A concat field: a literal list, or ``range(a, b)`` as DARTS's searched genotypes print."""
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "range"
-        and not node.keywords
-        and all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in node.args)
-    ):
-        try:
-            return list(range(*(a.value for a in node.args)))  # type: ignore[attr-defined]
-        except TypeError:
-            return ast.unparse(node)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
+        bounds = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and type(a.value) is int
+        ]
+        if len(bounds) == len(node.args) and 1 <= len(bounds) <= 3 and not node.keywords:
+            with contextlib.suppress(ValueError):  # a step of 0
+                return list(range(*bounds))
+        return ast.unparse(node)
     try:
         value = ast.literal_eval(node)
     except ValueError:

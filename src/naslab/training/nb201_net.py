@@ -27,10 +27,9 @@ class NB201Cell(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nodes = [x]
         for target in (1, 2, 3):
-            nodes.append(sum(  # type: ignore[arg-type]
-                self.edges[i](nodes[source])
-                for i, (to, source) in enumerate(NB201_EDGES) if to == target
-            ))
+            terms = [self.edges[i](nodes[source])
+                     for i, (to, source) in enumerate(NB201_EDGES) if to == target]
+            nodes.append(sum(terms[1:], terms[0]))
         return nodes[3]
 
 

@@ -42,8 +42,8 @@ def count_flops(module: nn.Module, input_shape: tuple[int, int, int]) -> int:
             total += layer.out_features
 
     handles = [
-        m.register_forward_hook(conv) if isinstance(m, nn.Conv2d)  # type: ignore[arg-type]
-        else m.register_forward_hook(linear)  # type: ignore[arg-type]
+        m.register_forward_hook(conv) if isinstance(m, nn.Conv2d)
+        else m.register_forward_hook(linear)
         for m in module.modules()
         if isinstance(m, nn.Conv2d | nn.Linear)
     ]
