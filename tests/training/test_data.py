@@ -124,9 +124,11 @@ def test_digits() -> None:
     assert not torch.equal(other.test.y, data.test.y)
 
 
-def test_unknown_data_set() -> None:
+def test_unknown_data_set_and_bad_split_arguments() -> None:
     with pytest.raises(UnknownNameError, match="fashion-mnist"):
         load_data("imagenet")
+    with pytest.raises(ConfigError, match="split_seed must be an integer >= 0, got \\[1\\]"):
+        load_data("digits", split_seed=[1])  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(not FASHION_MNIST_ROOT.is_dir(), reason="apt install dataset-fashion-mnist")

@@ -94,6 +94,7 @@ def load_data(name: str, *, root: str | Path | None = None, split_seed: int = 0,
     if name not in _READERS:
         raise UnknownNameError("data set", name, _READERS)
     fraction = VALID_FRACTION[name] if valid_fraction is None else valid_fraction
+    _check_split_args(split_seed, fraction, limit)  # before the cache hashes them
     where = None if root is None else str(Path(root).expanduser().resolve())
     return _load_cached(name, where, split_seed, fraction, limit)
 
@@ -108,6 +109,7 @@ def from_arrays(x: Any, y: Any, *, x_test: Any = None, y_test: Any = None, name:
     uint8 or float. Without ``x_test`` a test split (:data:`TEST_FRACTION`) is
     carved from ``x`` before the validation split. No augmentation unless given.
     """
+    _check_split_args(split_seed, valid_fraction, limit)
     images = _images(x, "x")
     labels = _labels(y, "y", len(images))
     test = None
@@ -130,7 +132,6 @@ def _assemble(name: str, x: np.ndarray, y: np.ndarray, test: tuple[np.ndarray, n
               num_classes: int, augment: Augmentation, split_seed: int, valid_fraction: float,
               limit: int | None) -> ImageData:
     """Split the pool by ``split_seed``, then normalise every split with the training stats."""
-    _check_split_args(split_seed, valid_fraction, limit)
     order = np.random.default_rng(split_seed).permutation(len(y))
     if test is None:
         cut = round(TEST_FRACTION * len(order))

@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -210,7 +210,7 @@ class TrainResult:
     train_loss: float
     train_seconds: float
     epochs: int
-    curve: tuple[Mapping[str, float], ...]
+    curve: tuple[Mapping[str, float], ...] = field(hash=False)
 
     def metrics(self) -> dict[str, float]:
         """The scalar results as one flat dict of floats (a row of the tidy table)."""
