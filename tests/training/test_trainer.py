@@ -31,14 +31,16 @@ from naslab.training.trainer import (
 )
 
 SETTINGS = preset("quick", epochs=3)
+#: Resumed runs draw cutout squares from the trainer's generator and dropout from torch's.
+RESUMABLE = SETTINGS.replace(cutout=3, grad_clip=2.0)
 
 
-def small_cnn() -> nn.Module:
+def small_cnn(dropout: float = 0.0) -> nn.Module:
     """A two-convolution net for 8x8 digits (~10k weights)."""
     return nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
         nn.Conv2d(16, 32, 3, padding=1, stride=2), nn.BatchNorm2d(32), nn.ReLU(),
-        nn.Flatten(), nn.Linear(32 * 4 * 4, 10))
+        nn.Flatten(), nn.Dropout(dropout), nn.Linear(32 * 4 * 4, 10))
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +57,10 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(before)
 
 
-def fresh_run(digits: ImageData, settings: TrainSettings = SETTINGS, **kwargs: object) -> tuple:
+def fresh_run(digits: ImageData, settings: TrainSettings = SETTINGS, dropout: float = 0.0,
+              **kwargs: object) -> tuple:
     torch.manual_seed(0)
-    model = small_cnn()
+    model = small_cnn(dropout)
     return model, train(model, digits, settings, seed=7, **kwargs)  # type: ignore[arg-type]
 
 
@@ -258,7 +261,7 @@ KILLED_AFTER_FIRST_EPOCH = textwrap.dedent("""
     trainer._Run.save = save_then_die
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    trainer.train(tests.small_cnn(), load_data("digits"), tests.SETTINGS, seed=7,
+    trainer.train(tests.small_cnn(0.2), load_data("digits"), tests.RESUMABLE, seed=7,
                   checkpoint=sys.argv[2])
 """)
 
@@ -273,15 +276,15 @@ def test_resume_after_sigkill_is_bitwise_identical(digits: ImageData, tmp_path: 
     saved = torch.load(checkpoint, weights_only=True)["curve"]
     assert len(saved) == 1
 
-    resumed_model, resumed = fresh_run(digits, checkpoint=checkpoint)
-    whole_model, whole = fresh_run(digits)
+    resumed_model, resumed = fresh_run(digits, RESUMABLE, 0.2, checkpoint=checkpoint)
+    whole_model, whole = fresh_run(digits, RESUMABLE, 0.2)
     assert resumed.curve[0]["seconds"] == saved[0]["seconds"]  # epoch 1 was the child's
     assert without_time(resumed) == without_time(whole)
     assert all(torch.equal(a, b) for a, b in zip(resumed_model.state_dict().values(),
                                                  whole_model.state_dict().values(), strict=True))
     assert not checkpoint.with_name("run.pt.tmp").exists()
     # a finished checkpoint gives the same result again without training
-    assert fresh_run(digits, checkpoint=checkpoint)[1] == resumed
+    assert fresh_run(digits, RESUMABLE, 0.2, checkpoint=checkpoint)[1] == resumed
 
 
 def test_checkpoint_of_another_run_is_refused(digits: ImageData, tmp_path: Path) -> None:

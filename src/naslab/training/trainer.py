@@ -479,8 +479,11 @@ def _outputs(output: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 
 def _synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work, so a timer reads the work's real end."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def _cuda_rng(device: torch.device) -> torch.Tensor | None:
