@@ -162,12 +162,12 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
 
 #: Published training protocols.
 PRESETS: Mapping[str, TrainSettings] = MappingProxyType({
-    # NAS-Bench-201 (Dong & Yang 2020, sec. 2.3; AutoDL-Projects
+    # NAS-Bench-201 (Dong & Yang, ICLR 2020; D-X-Y/AutoDL-Projects
     # configs/nas-benchmark/hyper-opts/200E.config): SGD nesterov, cosine 0.1 -> 0, wd 5e-4.
     "nb201": TrainSettings(epochs=200, batch_size=256, lr=0.1, momentum=0.9, nesterov=True,
                            weight_decay=5e-4),
-    # DARTS evaluation (Liu et al. 2019, sec. 3.3; quark0/darts cnn/train.py defaults);
-    # ANASOD's 600-epoch evaluation follows it (seed 000, appendix A.2).
+    # DARTS evaluation (Liu et al., ICLR 2019; the defaults of quark0/darts cnn/train.py,
+    # cosine to 0); ANASOD's 600-epoch evaluation follows it (seed 000, appendix A.2).
     "darts": TrainSettings(epochs=600, batch_size=96, lr=0.025, momentum=0.9, weight_decay=3e-4,
                            grad_clip=5.0, drop_path=0.2, auxiliary_weight=0.4, cutout=16),
     # ANASOD-BO's search-time training (seed 000, appendix A.2): 30 epochs, cosine 0.025 -> 0.
