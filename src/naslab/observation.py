@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -92,11 +93,41 @@ class Observation:
 
     ``value`` is what every strategy minimises (on NB201 tables: validation error
     in percent; see :class:`Metric`); ``cost`` is what the evaluation cost
-    (simulated GPU-seconds on benchmarks, 1 per query where nothing is known);
-    ``metrics`` holds anything else the objective reported.
+    (simulated GPU-seconds on benchmarks, training seconds when it trained, 1 per
+    query where nothing is known); ``metrics`` holds the other numbers the
+    objective reported (one tidy-table column each) and ``details`` anything
+    structured (a training curve), journaled as JSON.
+
+    A failed evaluation (training diverged, a crash) has ``value`` NaN and its
+    reason in ``failure``: strategies are told it like any other observation and
+    treat the NaN as "no information about quality" (it never becomes an
+    incumbent, and model-based strategies leave it out of their fit).
     """
 
     arch: Architecture
     value: float
     cost: float = 0.0
     metrics: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    failure: str | None = None
+    details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle the read-only mappings as dicts (workers send observations back)."""
+        return (_observation, (self.arch, self.value, self.cost, dict(self.metrics),
+                               self.failure, dict(self.details)))
+
+    @classmethod
+    def failed(
+        cls, arch: Architecture, reason: str, cost: float = 0.0,
+        metrics: Mapping[str, float] | None = None,
+    ) -> Observation:
+        """The observation of an evaluation that produced no value, for ``reason``."""
+        return cls(arch, math.nan, cost, MappingProxyType(dict(metrics or {})), reason)
+
+
+def _observation(
+    arch: Architecture, value: float, cost: float, metrics: dict[str, float],
+    failure: str | None, details: dict[str, Any],
+) -> Observation:
+    return Observation(arch, value, cost, MappingProxyType(metrics), failure,
+                       MappingProxyType(details))

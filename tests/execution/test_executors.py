@@ -1,4 +1,4 @@
-"""Executors: where trials run never changes what they journal."""
+"""Executors: where calls run never changes what a study journals."""
 
 from __future__ import annotations
 
@@ -13,55 +13,77 @@ from pathlib import Path
 
 import pytest
 
-from naslab.errors import ConfigError, RunFolderError
-from naslab.execution import Executor, InlineExecutor, ProcessExecutor, make_executor
+from naslab.errors import ConfigError
+from naslab.execution import Executor, InlineExecutor, ProcessExecutor, WorkerCrashed, make_executor
 from naslab.execution.process import _sigint_deferred
 from naslab.study import StudyConfig, read_evaluations, run_study
-from naslab.study.journal import create_journal
-from naslab.study.trial import TrialTask, run_trial
 
 CONFIG = StudyConfig(strategies=("rs", "re"), seeds=3, max_queries=20, batch_size=3).validated()
 
 
-def test_make_executor_picks_by_workers() -> None:
-    assert isinstance(make_executor(1), InlineExecutor)
-    pool = make_executor(3)
-    assert isinstance(pool, ProcessExecutor) and pool.workers == 3
-    assert isinstance(pool, Executor) and isinstance(InlineExecutor(), Executor)
-    with pytest.raises(ConfigError, match="workers must be at least 1, got 0"):
-        ProcessExecutor(0)
-    assert ProcessExecutor(2).run(run_trial, [], print) == []
+def test_make_executor_picks_by_name() -> None:
+    assert isinstance(make_executor("inline", 1), InlineExecutor)
+    with make_executor("process", 3) as pool:
+        assert isinstance(pool, ProcessExecutor) and pool.workers == 3
+        assert isinstance(pool, Executor) and isinstance(InlineExecutor(), Executor)
+    assert CONFIG.executor_name == "inline"
+    assert dataclasses.replace(CONFIG, workers=2).executor_name == "process"
 
 
-def test_inline_executor_runs_in_order_and_reports() -> None:
-    seen: list[int] = []
-
-    def square(task: int, report) -> int:
-        report(task)
-        return task * task
-
-    assert InlineExecutor().run(square, [3, 1, 2], seen.append) == [9, 1, 4]
-    assert seen == [3, 1, 2]
+def _square(x: int) -> int:
+    return x * x
 
 
-def test_process_pool_runs_trials_like_inline(tmp_path: Path) -> None:
-    runs = {}
-    for name, executor in (("inline", InlineExecutor()), ("pool", ProcessExecutor(2))):
-        run_dir = tmp_path / name
-        run_dir.mkdir()
-        create_journal(run_dir, CONFIG)
-        tasks = [TrialTask(str(run_dir), CONFIG, *trial) for trial in CONFIG.trials]
-        progress: list[int] = []
-        assert executor.run(run_trial, tasks, progress.append) == [20] * 6
-        assert sum(progress) == 6 * 20
-        runs[name] = read_evaluations(run_dir).drop(columns="wall_time")
-    assert runs["pool"].equals(runs["inline"])
+def _fail(message: str) -> None:
+    raise ConfigError(message)
 
 
-def test_worker_errors_reach_the_caller(tmp_path: Path) -> None:
-    task = TrialTask(str(tmp_path / "gone"), CONFIG, "rs", "cifar10", 0)
-    with pytest.raises(RunFolderError, match="gone is not a naslab run folder"):
-        ProcessExecutor(1).run(run_trial, [task], print)
+def test_inline_futures_are_done_at_once_and_hold_errors() -> None:
+    with InlineExecutor() as executor:
+        assert executor.submit(_square, 7).result() == 49
+        failed = executor.submit(_fail, "no")
+        assert failed.done()
+        with pytest.raises(ConfigError, match="no"):
+            failed.result()
+
+
+def _threads_and_pid(_: object) -> tuple[str | None, int]:
+    return os.environ.get("OMP_NUM_THREADS"), os.getpid()
+
+
+def test_process_pool_runs_calls_on_its_workers() -> None:
+    with ProcessExecutor(2) as pool:
+        assert [pool.submit(_square, x).result() for x in range(5)] == [0, 1, 4, 9, 16]
+        futures = [pool.submit(_threads_and_pid, None) for _ in range(6)]
+        outcomes = [f.result() for f in futures]
+        with pytest.raises(ConfigError, match="this call fails"):
+            pool.submit(_fail, "this call fails").result()
+    threads = {t for t, _ in outcomes}
+    assert threads == {str(max(1, (os.cpu_count() or 1) // 2))}  # its share of the cores
+    assert len({pid for _, pid in outcomes}) <= 2 and os.getpid() not in {p for _, p in outcomes}
+
+
+def _die_once(marker: str) -> str:
+    """Kill this worker the first time (no marker file yet), succeed on the retry."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("died once")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return "second attempt"
+
+
+def _always_die(_: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_dead_worker_costs_one_retry_then_the_call_fails(tmp_path: Path) -> None:
+    with ProcessExecutor(2) as pool:
+        survivor = pool.submit(_square, 3)
+        assert pool.submit(_die_once, str(tmp_path / "marker")).result() == "second attempt"
+        with pytest.raises(WorkerCrashed, match=r"died \(killed by signal SIGKILL\) on all 2"):
+            pool.submit(_always_die, None).result()
+        assert survivor.result() == 9  # the other worker's call was not disturbed
+        assert pool.submit(_square, 4).result() == 16  # dead workers were replaced
 
 
 def test_study_results_do_not_depend_on_workers(tmp_path: Path, capfd) -> None:
@@ -72,17 +94,13 @@ def test_study_results_do_not_depend_on_workers(tmp_path: Path, capfd) -> None:
         read_evaluations(one).drop(columns="wall_time"))
 
 
-def _fail_or_sleep(task: str, report) -> None:
-    if task == "fail":
-        raise ConfigError("this task fails")
-    time.sleep(60)
-
-
-def test_a_failing_task_ends_the_running_ones_at_once() -> None:
+def test_closing_on_an_error_ends_the_running_calls_at_once() -> None:
     started = time.monotonic()
-    with pytest.raises(ConfigError, match="this task fails"):
-        ProcessExecutor(2).run(_fail_or_sleep, ["sleep", "fail", "sleep"], print)
-    assert time.monotonic() - started < 30  # not the 60 s of the running task
+    with pytest.raises(ConfigError, match="this call fails"), ProcessExecutor(2) as pool:
+        sleeping = pool.submit(time.sleep, 60)
+        pool.submit(_fail, "this call fails").result()
+    assert time.monotonic() - started < 30  # not the 60 s of the running call
+    assert sleeping.done()
 
 
 def test_workers_start_with_ctrl_c_held_back_and_the_caller_gets_it_after() -> None:

@@ -28,12 +28,12 @@ def test_a_new_journal(run_dir: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one plain file
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         trials = conn.execute("SELECT strategy, dataset, seed, status FROM trials").fetchall()
-    assert meta["naslab_version"] == "0.1.0" and meta["schema_version"] == "2"
+    assert meta["naslab_version"] == "0.1.0" and meta["schema_version"] == "3"
     assert meta["created"].endswith("+00:00")
     assert sorted(trials) == sorted((*t, "pending") for t in CONFIG.trials)
     assert read_config(run_dir) == CONFIG
     empty = read_evaluations(run_dir)
-    assert len(empty) == 0 and list(empty.columns)[-1] == "recommended"
+    assert len(empty) == 0 and list(empty.columns)[-2:] == ["recommended", "failure"]
 
 
 def test_rows_round_trip_exactly_in_config_order(run_dir: Path) -> None:
@@ -56,7 +56,7 @@ def test_rows_round_trip_exactly_in_config_order(run_dir: Path) -> None:
     assert list(zip(df["strategy"], df["dataset"], df["seed"], strict=True))[:5] == [
         ("rs", "cifar100", 0), ("rs", "cifar100", 0), ("rs", "cifar100", 1), ("rs", "cifar100", 1),
         ("rs", "cifar10", 0)]
-    assert list(df.columns[9:]) == ["recommended", "val_acc", "only_rs", "only_ls"]
+    assert list(df.columns[9:]) == ["recommended", "failure", "val_acc", "only_rs", "only_ls"]
     assert df["value"].iloc[0] == value and df["cost"].iloc[0] == cost
     assert df["val_acc"].iloc[0] == 100 - value
     assert math.isnan(df["value"].iloc[6]) and df["step"].iloc[6] == 2
@@ -69,5 +69,5 @@ def test_what_is_not_a_journal_is_refused(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
         conn.execute("INSERT INTO meta VALUES ('schema_version', '99')")
         conn.commit()
-    with pytest.raises(RunFolderError, match="has journal schema '99'; this naslab reads schema 2"):
+    with pytest.raises(RunFolderError, match="has journal schema '99'; this naslab reads schemas 3, 2"):
         read_evaluations(tmp_path)

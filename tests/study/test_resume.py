@@ -102,16 +102,16 @@ _SLOW = """
 evaluate = TableObjective.evaluate
 TableObjective.evaluate = lambda self, arch, rng: (time.sleep(0.02), evaluate(self, arch, rng))[1]
 """
-# kills the process right after the journal commits its {n}-th evaluation
+# kills the process right after the journal commits its {n}-th trial (tables run whole trials)
 _SELF_KILL = """
 import os, signal
-append, done = Journal.append, [0]
+append, done = Journal.append_trial, [0]
 def append_then_die(self, *args):
     append(self, *args)
     done[0] += 1
     if done[0] == {n}:
         os.kill(os.getpid(), signal.SIGKILL)
-Journal.append = append_then_die
+Journal.append_trial = append_then_die
 """
 
 
@@ -120,12 +120,11 @@ def _start(config: StudyConfig, run_dir: Path, patch: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code, str(run_dir)])
 
 
-def test_sigkill_mid_batch_then_resume(tmp_path: Path, small: StudyConfig, finished: Path,
-                                       journal_of) -> None:
-    # 2 x 30 rs evaluations, then ls seed 0 dies after step 16: the middle of batch 5
-    process = _start(small, tmp_path / "killed", _SELF_KILL.format(n=60 + 17))
+def test_sigkill_between_trials_then_resume(tmp_path: Path, small: StudyConfig,
+                                            finished: Path, journal_of) -> None:
+    process = _start(small, tmp_path / "killed", _SELF_KILL.format(n=3))
     assert process.wait(timeout=60) == -signal.SIGKILL
-    assert len(journal_of(tmp_path / "killed")) == 77
+    assert len(journal_of(tmp_path / "killed")) == 3 * 30
     resume_study(tmp_path / "killed", progress=False)
     assert journal_of(tmp_path / "killed").equals(journal_of(finished))
 
@@ -162,26 +161,30 @@ TREE_SEARCH = StudyConfig(
 )
 
 
-@pytest.mark.parametrize(("config", "kills"), [
+@pytest.mark.parametrize(("config", "cuts"), [
     (MODEL_BASED, (24 + 15, 2 * 24 + 13, 5 * 24 + 11)),  # inside adj-bo, bananas and reinforce
     (TREE_SEARCH, (31, 45 + 29, 3 * 45 + 40)),  # inside lanas, lanas-rt and mcts-global
 ], ids=["model-based", "tree-search"])
-def test_sigkill_of_learning_strategies_then_resume(
-    tmp_path: Path, journal_of, config: StudyConfig, kills: tuple[int, ...]
+def test_learning_strategies_resume_mid_trial(
+    tmp_path: Path, journal_of, config: StudyConfig, cuts: tuple[int, ...]
 ) -> None:
     """Surrogates and trees refitted on replay, pending queues and Optuna's own study: all
-    come back.
+    come back from a journal cut mid-batch (the ``n``-th evaluation of the study).
 
     Every run is a fresh process, as a user's would be, so state other tests leave in
     this one (torch's thread count, say) cannot tell the runs apart.
     """
     finished = tmp_path / "full"
     assert _start(config, finished, "").wait(timeout=300) == 0
-    for n in kills:
-        run_dir = tmp_path / f"killed-{n}"
-        process = _start(config, run_dir, _SELF_KILL.format(n=n))
-        assert process.wait(timeout=120) == -signal.SIGKILL
-        assert _count(run_dir) == n
+    for n in cuts:
+        strategy, step = config.strategies[n // config.max_queries], n % config.max_queries
+        run_dir = tmp_path / f"cut-{n}"
+        shutil.copytree(finished, run_dir)
+        _sql(run_dir,
+             f"DELETE FROM evaluations WHERE strategy = '{strategy}' AND step >= {step}",
+             f"UPDATE trials SET status = 'pending' WHERE strategy = '{strategy}'")
+        assert _count(run_dir) == n + (len(config.strategies) - 1 - n // config.max_queries) * (
+            config.max_queries)
         resume = subprocess.run([sys.executable, "-c", _RESUME, str(run_dir)], timeout=300)
         assert resume.returncode == 0
         assert journal_of(run_dir).equals(journal_of(finished))

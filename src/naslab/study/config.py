@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naslab.benchmarks import BENCHMARKS, FUNCTION_PREFIX, canonical_dataset
+from naslab.benchmarks import (
+    BENCHMARKS,
+    FUNCTION_PREFIX,
+    TRAINING_BENCHMARK,
+    canonical_dataset,
+    is_table,
+)
 from naslab.benchmarks.table import canonical_noise
 from naslab.errors import ConfigError
 from naslab.files import read_mapping
@@ -53,6 +59,21 @@ class StudyConfig:
     ``stop_at_optimum`` also ends a trial with its first query of a globally
     optimal architecture (the table's best seed mean), the protocol of
     samples-to-optimum studies (seed 002, section 4.2); it needs a benchmark table.
+
+    Where evaluations run: ``executor`` is ``inline``, ``process`` (a pool of
+    ``workers`` processes) or ``ray`` (``workers`` evaluations at a time on a Ray
+    cluster: a local one, or the one at ``ray_address``, each evaluation holding
+    ``resources`` such as ``{num_gpus = 1}``); by default inline for one worker and
+    a process pool for more. Table lookups take microseconds, so table studies run
+    whole trials per worker; other objectives (training, Python functions) run
+    single evaluations per worker, ``batch_size`` of them in parallel per trial.
+    ``asynchronous`` keeps ``batch_size`` evaluations of a trial in flight and
+    asks for a new architecture whenever one finishes, instead of waiting for
+    the whole batch. Results never depend on the executor or the worker count.
+
+    ``benchmark = "train"`` trains every architecture for real on the data sets
+    named in ``datasets``; ``training`` holds its settings
+    (:mod:`naslab.training.settings`).
     """
 
     space: str | Mapping[str, Any] = "nb201"
@@ -70,6 +91,11 @@ class StudyConfig:
     metric: str | None = None
     goal: str | None = None
     stop_at_optimum: bool = False
+    asynchronous: bool = False
+    executor: str | None = None
+    ray_address: str | None = None
+    resources: Mapping[str, float] = field(default_factory=dict)
+    training: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def seed_list(self) -> list[int]:
@@ -97,7 +123,7 @@ class StudyConfig:
             raise ConfigError("benchmark must not be empty; give a registered name or a path")
         if spec in BENCHMARKS:
             values["benchmark"] = BENCHMARKS.canonical(spec)
-        elif spec.startswith(FUNCTION_PREFIX):
+        elif spec.startswith(FUNCTION_PREFIX) or spec == TRAINING_BENCHMARK:
             values["benchmark"] = spec
         else:  # an absolute path, so a resume may start from another folder
             values["benchmark"] = str(Path(spec).expanduser().resolve())
@@ -118,11 +144,19 @@ class StudyConfig:
             values["strategy_params"], values["strategies"]
         )
         _check_needs(values["strategies"], values["max_queries"])
-        if values["stop_at_optimum"] and values["benchmark"].startswith(FUNCTION_PREFIX):
+        if values["stop_at_optimum"] and not is_table(values["benchmark"]):
             raise ConfigError(
-                "stop_at_optimum needs a benchmark table: a Python objective has no known optimum"
+                "stop_at_optimum needs a benchmark table: a Python objective or a training "
+                "study has no known optimum"
             )
+        _check_execution(values)
+        values["training"] = _checked_training(values["benchmark"], values["training"])
         return StudyConfig(**values)
+
+    @property
+    def executor_name(self) -> str:
+        """The executor this study uses: the configured one, else by the worker count."""
+        return self.executor or ("inline" if self.workers == 1 else "process")
 
     # --- (de)serialisation ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -130,6 +164,7 @@ class StudyConfig:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["datasets"], out["strategies"] = list(self.datasets), list(self.strategies)
         out["strategy_params"] = {k: dict(v) for k, v in self.strategy_params.items()}
+        out["resources"], out["training"] = dict(self.resources), dict(self.training)
         if isinstance(self.space, Mapping):
             out["space"] = dict(self.space)
         return out
@@ -251,7 +286,62 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "metric": _optional(_as_str),
     "goal": _optional(_as_str),
     "stop_at_optimum": _as_bool,
+    "asynchronous": _as_bool,
+    "executor": _optional(_as_str),
+    "ray_address": _optional(_as_str),
+    "resources": lambda key, value: _as_mapping(key, value, "a mapping of resource -> amount"),
+    "training": lambda key, value: _as_mapping(key, value, "a mapping of training settings"),
 }
+#: Where a study's evaluations may run.
+EXECUTORS = ("inline", "process", "ray")
+
+
+def _as_mapping(key: str, value: Any, expected: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise _type_error(key, expected, value)
+    try:
+        json.dumps(dict(value), allow_nan=False)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"config key {key!r} must hold plain JSON values, got {dict(value)!r}"
+        ) from None
+    return dict(value)
+
+
+def _check_execution(values: Mapping[str, Any]) -> None:
+    """The executor and its settings: a known name, Ray's settings only with Ray."""
+    executor = values["executor"]
+    if executor is not None and executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}")
+    if executor == "inline" and values["workers"] != 1:
+        raise ConfigError(
+            f"the inline executor runs one evaluation at a time: workers must be 1, "
+            f"got {values['workers']}; use executor 'process' or 'ray'"
+        )
+    if executor != "ray":
+        for key in ("ray_address", "resources"):
+            if values[key]:
+                raise ConfigError(f"{key} applies to the Ray executor only: set executor 'ray'")
+    for name, amount in values["resources"].items():
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
+            raise ConfigError(
+                f"resource {name!r} must be a non-negative amount (e.g. num_gpus = 1), "
+                f"got {amount!r}"
+            )
+
+
+def _checked_training(benchmark: str, training: Mapping[str, Any]) -> dict[str, Any]:
+    """Training settings, checked, only for a training study."""
+    if benchmark != TRAINING_BENCHMARK:
+        if training:
+            raise ConfigError(
+                f"training settings apply to training studies only (benchmark "
+                f"{TRAINING_BENCHMARK!r}), but the benchmark is {benchmark!r}"
+            )
+        return {}
+    from naslab.training.settings import check_training_settings
+
+    return check_training_settings(training)
 
 
 def _canonical_space(spec: str | Mapping[str, Any]) -> str | dict[str, Any]:

@@ -14,7 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from naslab.benchmarks import BENCHMARKS, FUNCTION_PREFIX
+from naslab.benchmarks import BENCHMARKS, is_table
 from naslab.errors import RunFolderError
 
 CHUNK = 1 << 20
@@ -24,7 +24,7 @@ FINGERPRINT_KEY = "benchmark_fingerprint"
 
 def fingerprint(spec: str) -> str | None:
     """The fingerprint of benchmark ``spec`` (None for registered benchmarks and functions)."""
-    if spec in BENCHMARKS or spec.startswith(FUNCTION_PREFIX):
+    if spec in BENCHMARKS or not is_table(spec):
         return None
     path = Path(spec)
     digest = hashlib.sha256()

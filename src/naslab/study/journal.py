@@ -3,12 +3,15 @@
 ``journal.sqlite`` holds three tables: ``meta`` (config as JSON, naslab
 version, creation time, schema version), ``trials`` (strategy, dataset, seed,
 status) and ``evaluations`` (one row per evaluation, keyed by strategy,
-dataset, seed and step). Each evaluation is committed as soon as it completes,
+dataset, seed and step, with ``told``, its place in the order results were
+told to the strategy, so an asynchronous trial replays exactly, and
+``failure``, the reason an evaluation produced no value). Each evaluation is
+committed as soon as its result reaches the study driver, the journal's only
+writer,
 in WAL mode with ``synchronous=NORMAL`` while trials run (:func:`live_journal`):
-a process killed at any moment loses at most the evaluation in flight and
+a process killed at any moment loses at most the evaluations in flight and
 leaves a consistent file (an OS crash may lose the last few commits, which a
-resume simply redoes). Parallel workers each open their own connection; the
-busy timeout serialises their writes. Between runs the journal is one
+resume simply redoes). Between runs the journal is one
 self-contained file (rollback-journal mode, no ``-wal``/``-shm`` beside it), so
 copies and read-only folders serve it as it is.
 
@@ -36,11 +39,13 @@ if TYPE_CHECKING:  # pandas is imported when a table is read: workers never need
 
 JOURNAL_FILE = "journal.sqlite"
 CONFIG_COPY = "config.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Older schemas this naslab upgrades in place when it opens a journal for writing.
+UPGRADABLE = ("2",)
 BUSY_TIMEOUT_S = 60.0
 EVALUATION_COLUMNS = (
     "strategy", "dataset", "seed", "step", "batch", "arch", "value", "cost", "wall_time",
-    "recommended",
+    "recommended", "failure",
 )
 
 _SCHEMA = """
@@ -54,6 +59,7 @@ CREATE TABLE evaluations (
     strategy TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
     step INTEGER NOT NULL, batch INTEGER NOT NULL, arch TEXT NOT NULL,
     value REAL, cost REAL, metrics TEXT NOT NULL, wall_time REAL NOT NULL, recommended TEXT,
+    told INTEGER NOT NULL, failure TEXT, details TEXT,
     PRIMARY KEY (strategy, dataset, seed, step)
 ) WITHOUT ROWID;
 """
@@ -75,9 +81,16 @@ class Evaluation(NamedTuple):
     wall_time: float
     #: What the strategy would return once this evaluation is told (None before any result).
     recommended: str | None = None
+    #: The evaluation's place in the order results were told (its step unless asynchronous).
+    told: int = -1
+    #: Why the evaluation produced no value (None when it did).
+    failure: str | None = None
+    #: Structured results as JSON (a training curve), or None.
+    details: str | None = None
 
 
 _TRIAL_KEY = ("strategy", "dataset", "seed")
+_MARK_DONE = "UPDATE trials SET status = 'done' WHERE strategy = ? AND dataset = ? AND seed = ?"
 _INSERT = (
     f"INSERT INTO evaluations ({', '.join(_TRIAL_KEY + Evaluation._fields)}) "
     f"VALUES ({', '.join('?' * (len(_TRIAL_KEY) + len(Evaluation._fields)))})"
@@ -147,9 +160,40 @@ class Journal:
             raise RunFolderError(f"{self.path} is not a readable naslab journal: {exc}") from None
         try:
             self.meta = self._checked_meta()
+            if self.meta["schema_version"] != str(SCHEMA_VERSION) and not read_only:
+                self._upgrade()
         except BaseException:
             self._conn.close()
             raise
+
+    @property
+    def _current(self) -> bool:
+        """False for a schema-2 journal opened read-only (it is upgraded when written)."""
+        return self.meta["schema_version"] == str(SCHEMA_VERSION)
+
+    @property
+    def _columns(self) -> str:
+        """The schema-3 evaluation columns; a schema-2 journal gets their schema-2 meaning
+        (results told in step order, none failed)."""
+        return "told, failure, details" if self._current else (
+            "step AS told, NULL AS failure, NULL AS details"
+        )
+
+    def _upgrade(self) -> None:
+        """Bring a schema-2 journal to schema 3 in one transaction (results told in step order)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for column in ("told INTEGER NOT NULL DEFAULT -1", "failure TEXT", "details TEXT"):
+                self._conn.execute(f"ALTER TABLE evaluations ADD COLUMN {column}")
+            self._conn.execute("UPDATE evaluations SET told = step")
+            self._conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+            )
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._write_error(exc) from None
+        self.meta["schema_version"] = str(SCHEMA_VERSION)
 
     def _checked_meta(self) -> dict[str, str]:
         """The meta table, once the schema version and the tables are what this naslab reads."""
@@ -159,10 +203,11 @@ class Journal:
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.Error as exc:
             raise RunFolderError(f"{self.path} is not a readable naslab journal: {exc}") from None
-        if meta.get("schema_version") != str(SCHEMA_VERSION) or "config" not in meta:
+        readable = (str(SCHEMA_VERSION), *UPGRADABLE)
+        if meta.get("schema_version") not in readable or "config" not in meta:
             raise RunFolderError(
                 f"{self.path} has journal schema {meta.get('schema_version')!r}; "
-                f"this naslab reads schema {SCHEMA_VERSION}"
+                f"this naslab reads schemas {', '.join(readable)}"
             )
         missing = [name for name in _TABLES if name not in tables]
         if missing:
@@ -199,16 +244,16 @@ class Journal:
     def evaluations(self, strategy: str, dataset: str, seed: int) -> list[Evaluation]:
         """The trial's journaled evaluations in step order (their metrics checked, still JSON)."""
         rows = self._read(
-            "SELECT step, batch, arch, value, cost, metrics, wall_time, recommended "
-            "FROM evaluations "
+            f"SELECT step, batch, arch, value, cost, metrics, wall_time, recommended, "
+            f"{self._columns} FROM evaluations "
             "WHERE strategy = ? AND dataset = ? AND seed = ? ORDER BY step",
             (strategy, dataset, seed),
         )
         nan = float("nan")  # SQLite stores NaN as NULL
         evaluations = [
             Evaluation(step, batch, arch, nan if value is None else value,
-                       nan if cost is None else cost, metrics, wall_time, recommended)
-            for step, batch, arch, value, cost, metrics, wall_time, recommended in rows
+                       nan if cost is None else cost, *rest)
+            for step, batch, arch, value, cost, *rest in rows
         ]
         for evaluation in evaluations:  # a replay decodes them: fail here, naming the cell
             self.metrics(evaluation.metrics, strategy, dataset, seed, evaluation.step)
@@ -216,7 +261,18 @@ class Journal:
 
     def rows(self) -> list[tuple]:
         """Every evaluation as a tuple of :data:`EVALUATION_COLUMNS` plus its metrics JSON."""
-        return self._read(f"SELECT {', '.join(EVALUATION_COLUMNS)}, metrics FROM evaluations")
+        columns = ", ".join(EVALUATION_COLUMNS[:-1])
+        failure = "failure" if self._current else "NULL AS failure"
+        return self._read(f"SELECT {columns}, {failure}, metrics FROM evaluations")
+
+    def details(self) -> list[tuple[str, str, int, int, str]]:
+        """(strategy, dataset, seed, step, details JSON) of every evaluation that has details."""
+        if not self._current:
+            return []
+        return self._read(
+            "SELECT strategy, dataset, seed, step, details FROM evaluations "
+            "WHERE details IS NOT NULL"
+        )
 
     def metrics(
         self, text: str, strategy: str, dataset: str, seed: int, step: int
@@ -252,12 +308,52 @@ class Journal:
         except sqlite3.Error as exc:
             raise self._write_error(exc) from None
 
-    def mark_done(self, strategy: str, dataset: str, seed: int) -> None:
+    def append_trial(
+        self, strategy: str, dataset: str, seed: int, evaluations: list[Evaluation]
+    ) -> None:
+        """Journal a whole trial's new evaluations and mark it done, in one transaction."""
+        trial = (strategy, dataset, seed)
+        try:
+            self._conn.execute("BEGIN")
+            self._conn.executemany(_INSERT, [(*trial, *e) for e in evaluations])
+            self._conn.execute(_MARK_DONE, trial)
+            self._conn.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            self._rollback()
+            raise RunFolderError(
+                f"{self.run_dir}: trial {strategy}/{dataset}/seed {seed} is already journaled; "
+                "is another naslab process running on this folder?"
+            ) from None
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._write_error(exc) from None
+
+    def set_recommended(
+        self, strategy: str, dataset: str, seed: int, step: int, recommended: str | None
+    ) -> None:
+        """Record what the strategy recommends once the batch that ends at ``step`` is told."""
         try:
             self._conn.execute(
-                "UPDATE trials SET status = 'done' WHERE strategy = ? AND dataset = ? AND seed = ?",
-                (strategy, dataset, seed),
+                "UPDATE evaluations SET recommended = ? "
+                "WHERE strategy = ? AND dataset = ? AND seed = ? AND step = ?",
+                (recommended, strategy, dataset, seed, step),
             )
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from None
+
+    def drop(self, strategy: str, dataset: str, seed: int, steps: list[int]) -> None:
+        """Remove evaluations that turned out to lie beyond the trial's budget."""
+        try:
+            self._conn.executemany(
+                "DELETE FROM evaluations WHERE strategy = ? AND dataset = ? AND seed = ? "
+                "AND step = ?", [(strategy, dataset, seed, step) for step in steps],
+            )
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from None
+
+    def mark_done(self, strategy: str, dataset: str, seed: int) -> None:
+        try:
+            self._conn.execute(_MARK_DONE, (strategy, dataset, seed))
         except sqlite3.Error as exc:
             raise self._write_error(exc) from None
 
@@ -270,6 +366,11 @@ class Journal:
             raise self._write_error(exc) from None
         self.meta["config"] = text
         _write_config_copy(self.run_dir, config)
+
+    def _rollback(self) -> None:
+        """End a failed transaction (SQLite has already ended it after some errors)."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def _write_error(self, exc: sqlite3.Error) -> RunFolderError:
         return RunFolderError(

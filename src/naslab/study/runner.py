@@ -22,16 +22,17 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from naslab.benchmarks import FUNCTION_PREFIX, Objective
+from naslab.benchmarks import FUNCTION_PREFIX, TRAINING_BENCHMARK, Objective
 from naslab.errors import ConfigError, RunFolderError, StudyInterrupted, os_errors_as
 from naslab.execution import make_executor
 from naslab.spaces import SearchSpace, resolve_space
 from naslab.strategies import STRATEGIES
 from naslab.study.config import StudyConfig
+from naslab.study.driver import run_evaluations, run_whole_trials
 from naslab.study.fingerprint import FINGERPRINT_KEY, check_fingerprint, fingerprint
 from naslab.study.journal import JOURNAL_FILE, Journal, create_journal, live_journal
 from naslab.study.lock import run_folder_lock
-from naslab.study.trial import TrialTask, cached_objective, forget_file_objectives, run_trial
+from naslab.study.trial import TrialTask, cached_objective, forget_file_objectives
 
 
 def run_study(
@@ -147,9 +148,15 @@ def _check_new_folder(run_dir: Path, overwrite: bool) -> None:
 
 
 def _load_objectives(config: StudyConfig, objective: Objective | None = None) -> None:
-    """Load the table of every dataset, check it fits the study, and build every strategy on
-    its space once, so a strategy that cannot search it fails before anything is written."""
-    spaces = [objective.space] if objective is not None else _table_spaces(config)
+    """Load the table (or the training data) of every dataset, check it fits the study, and
+    build every strategy on its space once, so a strategy that cannot search it fails before
+    anything is written."""
+    if objective is not None:
+        spaces = [objective.space]
+    elif config.benchmark == TRAINING_BENCHMARK:
+        spaces = [_training_objective(config, d).space for d in config.datasets]  # type: ignore[union-attr]
+    else:
+        spaces = _table_spaces(config)
     for space in spaces:
         for name in config.strategies:
             STRATEGIES.get(name)(space, np.random.default_rng(0), max_queries=config.max_queries,
@@ -245,21 +252,35 @@ def _run_trials(
 def _run_pending(
     run_dir: Path, config: StudyConfig, progress: bool, objective: Objective | None
 ) -> None:
-    """The runner's own connection stays open meanwhile, so the trials' connections are
-    never the last to close and do not each checkpoint the WAL (~15 ms a trial)."""
+    """The unfinished trials, as whole trials (tables) or evaluation by evaluation."""
     with live_journal(run_dir) as journal:
         statuses = journal.statuses()
+        per_trial = objective is None and config.benchmark != TRAINING_BENCHMARK
         tasks = [
-            TrialTask(str(run_dir), config, *trial, objective=objective)
+            TrialTask(str(run_dir), config, *trial,
+                      objective=objective or _training_objective(config, trial[1]),
+                      journaled=tuple(journal.evaluations(*trial)) if per_trial else ())
             for trial in config.trials
             if statuses[trial] != "done"
         ]
         total = len(config.trials) * config.max_queries if config.max_queries else None
+        executor = make_executor(config.executor_name, config.workers,
+                                 address=config.ray_address, resources=config.resources)
         with tqdm(
             total=total, initial=journal.count(), unit="eval", desc="naslab", file=sys.stderr,
             disable=not progress, dynamic_ncols=True,
-        ) as bar:
-            make_executor(config.workers).run(run_trial, tasks, bar.update)
+        ) as bar, executor:
+            run = run_whole_trials if per_trial else run_evaluations
+            run(journal, executor, tasks, bar.update)
             if bar.total is not None and bar.n < bar.total:  # cost budgets ended trials early
                 bar.total = bar.n
                 bar.refresh()
+
+
+def _training_objective(config: StudyConfig, dataset: str) -> Objective | None:
+    """The training objective of a training study's ``dataset`` (None for other studies)."""
+    if config.benchmark != TRAINING_BENCHMARK:
+        return None
+    from naslab.training.settings import training_objective
+
+    return training_objective(resolve_space(config.space), dataset, config.training)
