@@ -69,5 +69,6 @@ def test_what_is_not_a_journal_is_refused(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
         conn.execute("INSERT INTO meta VALUES ('schema_version', '99')")
         conn.commit()
-    with pytest.raises(RunFolderError, match="has journal schema '99'; this naslab reads schemas 3, 2"):
+    refused = "has journal schema '99'; this naslab reads schemas 3, 2"
+    with pytest.raises(RunFolderError, match=refused):
         read_evaluations(tmp_path)

@@ -28,8 +28,8 @@ def test_journal_holds_every_evaluation(tmp_path: Path, small: StudyConfig,
 
     df = read_evaluations(run_dir)
     assert list(df.columns) == ["strategy", "dataset", "seed", "step", "batch", "arch", "value",
-                                "cost", "wall_time", "recommended", "failure", "val_acc", "params_mb",
-                                "latency"]
+                                "cost", "wall_time", "recommended", "failure", "val_acc",
+                                "params_mb", "latency"]
     assert len(df) == 2 * 2 * 30
     assert list(df["strategy"].unique()) == ["ls", "rs"]  # config order, not alphabetical
     space = cifar10.space

@@ -24,7 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
@@ -106,7 +106,7 @@ class ProcessExecutor(ExecutorBase):
             if cancel or worker.job is not None:
                 worker.process.terminate()
             else:
-                with _suppress_pipe_errors():
+                with suppress(OSError, EOFError):  # it may have died meanwhile
                     worker.conn.send(None)
         for worker in workers:
             worker.process.join()
@@ -155,9 +155,9 @@ class ProcessExecutor(ExecutorBase):
                 if ready is self._wake_r:
                     self._wake_r.recv()
                     continue
-                worker = next((w for w in busy if ready in (w.conn, w.process.sentinel)), None)
-                if worker is not None and worker.job is not None:
-                    self._collect(worker)
+                owner = next((w for w in busy if ready in (w.conn, w.process.sentinel)), None)
+                if owner is not None and owner.job is not None:
+                    self._collect(owner)
 
     def _collect(self, worker: _Worker) -> None:
         job = worker.job
@@ -223,14 +223,6 @@ def _exit_with(parent_sentinel: int) -> None:
     """Block until the driver process ends, then end this worker immediately."""
     wait_for([parent_sentinel])
     os._exit(1)
-
-
-@contextmanager
-def _suppress_pipe_errors() -> Iterator[None]:
-    try:
-        yield
-    except (OSError, EOFError):
-        pass
 
 
 @contextmanager
