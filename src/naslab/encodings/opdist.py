@@ -20,6 +20,18 @@ node's input, a width) is wiring and is drawn uniformly, like the placement.
 On a space restricted to a table's rows an encoding is decoded into a member
 with those counts, or, for a point whose counts no member has, a member with
 the nearest counts (L1).
+
+An encoding may span several *twin* groups, cells of one size over one option
+list (the DARTS / NASNet space's normal and reduction cells): the point is then
+ONE distribution shared by every cell, each cell decoded from it on its own.
+Seed 000, Figure 7's caption, for the open-domain DARTS-like search: "similar
+to [44, 41, 35] who use the same cell, we sample the normal and reduction
+cells from the same encoding"; its best encoding (1 max pool, 6 skip, 1 sep
+5x5, 2 dil 3x3) counts the 10 blocks of ONE cell. So ``N`` stays a cell's
+block count and ``k`` the op count: the dimension does not double, and the
+grid, the rounding rule, the Dirichlet strategies and their neighbours are
+those of a single cell. An architecture whose cells differ (one not drawn
+from an encoding) is encoded by the mean of its cells' distributions.
 """
 
 from __future__ import annotations
@@ -38,27 +50,55 @@ Counts = tuple[int, ...]
 
 
 class OpDistEncoding:
-    """Operation-distribution encoding over one ``group`` of ``space``'s positions.
+    """Operation-distribution encoding over ``group`` of ``space``'s positions.
 
+    ``group`` names one group, or several twin groups (same size, same option
+    list, disjoint) that share one distribution (module doc: seed 000, Figure 7).
     ``group=None`` takes the first group whose positions share an option list
-    and are always active; a space without one is refused.
+    and are always active, with every twin of it (DARTS: ``normal`` and
+    ``reduce``); a space without one is refused.
+
+    ``groups`` are the encoded groups' names, ``cells`` their position indices,
+    ``blocks`` all of those positions, ``n_blocks`` the block count N of one cell.
     """
 
-    def __init__(self, space: SearchSpace, group: str | None = None) -> None:
+    def __init__(self, space: SearchSpace, group: str | Sequence[str] | None = None) -> None:
         self.space = space
-        self.group = group or _first_block_group(space)
-        if self.group not in space.groups:
-            raise UnknownNameError(f"group of space {space.name!r}", self.group, space.groups)
-        problem = _block_problem(space, space.groups[self.group])
-        if problem:
+        if group is None:
+            names = _twins(space, _first_block_group(space))
+        else:
+            names = (group,) if isinstance(group, str) else tuple(group)
+        if not names:
+            raise ConfigError("the operation-distribution encoding needs at least one group")
+        for name in names:
+            if name not in space.groups:
+                raise UnknownNameError(f"group of space {space.name!r}", name, space.groups)
+            problem = _block_problem(space, space.groups[name])
+            if problem:
+                raise ConfigError(
+                    f"the operation-distribution encoding needs a group of positions that "
+                    f"share one option list and are always active; group {name!r} of space "
+                    f"{space.name!r} {problem}"
+                )
+        self.groups: tuple[str, ...] = names
+        self.group = names[0]
+        self.cells: tuple[tuple[int, ...], ...] = tuple(space.groups[n] for n in names)
+        first = self.cells[0]
+        for name, cell in zip(names[1:], self.cells[1:], strict=True):
+            if len(cell) != len(first) or _block_problem(space, first + cell):
+                raise ConfigError(
+                    f"groups {names[0]!r} and {name!r} of space {space.name!r} cannot share one "
+                    "operation distribution: they need the same number of positions and the "
+                    "same option list"
+                )
+        self.blocks = tuple(i for cell in self.cells for i in cell)
+        if len(set(self.blocks)) != len(self.blocks):
             raise ConfigError(
-                f"the operation-distribution encoding needs a group of positions that share "
-                f"one option list and are always active; group {self.group!r} of space "
-                f"{space.name!r} {problem}"
+                f"groups {', '.join(map(repr, names))} of space {space.name!r} overlap; an "
+                "operation distribution spans disjoint groups"
             )
-        self.blocks = space.groups[self.group]
-        self.choices = space.position_choices[self.blocks[0]]
-        self.n_blocks = len(self.blocks)
+        self.choices = space.position_choices[first[0]]
+        self.n_blocks = len(first)
         self.dim = len(self.choices)
         self._whole = self.blocks == tuple(range(len(space.positions)))
         self._members = _by_counts(self) if isinstance(space, RestrictedSpace) else None
@@ -69,9 +109,23 @@ class OpDistEncoding:
         return comb(self.n_blocks + self.dim - 1, self.dim - 1)
 
     def counts(self, arch: Architecture) -> np.ndarray:
-        """How many blocks of ``arch`` use each operation (the unnormalised encoding p)."""
-        ops = arch.ops if self._whole else [arch.ops[i] for i in self.blocks]
-        return np.bincount(ops, minlength=self.dim)
+        """How many blocks of ``arch`` use each operation (the unnormalised encoding p).
+
+        Over twin groups: the counts every cell has, or, where the cells differ, the
+        grid point (eq. 1) nearest the mean of their distributions.
+        """
+        if len(self.cells) == 1:
+            ops = arch.ops if self._whole else [arch.ops[i] for i in self.blocks]
+            return np.bincount(ops, minlength=self.dim)
+        per_cell = self.cell_counts(arch)
+        if (per_cell == per_cell[0]).all():
+            return per_cell[0]
+        return self.round_to_grid(per_cell.sum(axis=0) / per_cell.sum())
+
+    def cell_counts(self, arch: Architecture) -> np.ndarray:
+        """The ``(len(groups), dim)`` op counts of each encoded group (cell) of ``arch``."""
+        return np.array([np.bincount([arch.ops[i] for i in cell], minlength=self.dim)
+                         for cell in self.cells])
 
     def describe(self, arch: Architecture) -> str:
         """``arch``'s encoding in words: each used operation with its count, commonest first."""
@@ -84,15 +138,17 @@ class OpDistEncoding:
         return self._members is None or tuple(int(c) for c in counts) in self._members
 
     def encode(self, arch: Architecture) -> np.ndarray:
-        """The normalised encoding p~ = counts / N."""
-        return self.counts(arch) / self.n_blocks
+        """The normalised encoding p~ = counts / N (twin groups: their cells' mean)."""
+        if len(self.cells) == 1:
+            return self.counts(arch) / self.n_blocks
+        return self.cell_counts(arch).sum(axis=0) / len(self.blocks)
 
     def encode_many(self, archs: Sequence[Architecture]) -> np.ndarray:
         """The ``(len(archs), dim)`` matrix of normalised encodings, in one pass."""
         ops = np.array([a.ops for a in archs], dtype=np.int64).reshape(len(archs), -1)
         blocks = ops[:, list(self.blocks)]
         counts = (blocks[:, :, None] == np.arange(self.dim)).sum(axis=1)
-        return counts / self.n_blocks
+        return counts / len(self.blocks)
 
     def round_to_grid(self, point: np.ndarray) -> np.ndarray:
         """Integer op counts closest to ``point`` (a simplex point), by eq. (1).
@@ -124,12 +180,20 @@ class OpDistEncoding:
         return self._place(counts.tolist(), rng)
 
     def _place(self, counts: list[int], rng: np.random.Generator) -> Architecture:
-        """An architecture with ``counts[i]`` blocks of op ``i``, uniformly placed and wired."""
+        """An architecture with ``counts[i]`` blocks of op ``i`` in every cell, uniformly
+        placed (each cell on its own) and wired."""
         if self._members is not None:
             candidates = self._members.get(tuple(counts)) or self._nearest(counts)
             return candidates[int(rng.integers(len(candidates)))]
-        ops = [op for op, count in enumerate(counts) for _ in range(count)]
-        rng.shuffle(ops)
+        ops: list[int] = []
+        for _ in self.cells:
+            cell = [op for op, count in enumerate(counts) for _ in range(count)]
+            rng.shuffle(cell)
+            ops += cell
+        return self._wire(ops, rng)
+
+    def _wire(self, ops: list[int], rng: np.random.Generator) -> Architecture:
+        """The architecture with ``ops`` on :attr:`blocks` and uniformly drawn wiring elsewhere."""
         if self._whole:
             return Architecture(self.space, tuple(ops))
         wiring = list(self.space.sample(rng).ops)
@@ -150,10 +214,15 @@ class OpDistEncoding:
         return self._place(self.round_to_grid(point).tolist(), rng)
 
     def decode_categorical(self, point: np.ndarray, rng: np.random.Generator) -> Architecture:
-        """Decoder (b), eq. (2): every block draws its op independently from Cat(p~)."""
-        ops = rng.choice(self.dim, size=self.n_blocks, p=self._check_point(point)).tolist()
+        """Decoder (b), eq. (2): every block (of every cell) draws its op from Cat(p~)."""
+        ops = rng.choice(self.dim, size=len(self.blocks), p=self._check_point(point)).tolist()
         if self._whole and self._members is None:
             return Architecture(self.space, tuple(ops))
+        if len(self.cells) > 1:
+            if self._members is None:
+                return self._wire(ops, rng)
+            counts = self.round_to_grid(np.bincount(ops, minlength=self.dim) / len(ops))
+            return self._place(counts.tolist(), rng)
         counts = np.bincount(ops, minlength=self.dim).tolist()
         return self._place(counts, rng)
 
@@ -211,6 +280,24 @@ def _first_block_group(space: SearchSpace) -> str:
         "always active, which the operation-distribution (ANASOD) encoding counts over "
         "(e.g. a cell's operation blocks); declare one in the space's groups"
     )
+
+
+def _twins(space: SearchSpace, first: str) -> tuple[str, ...]:
+    """``first`` and every later group of ``space`` that could share its op distribution:
+    valid, of the same size and option list, disjoint from the ones taken (DARTS's cells)."""
+    names, taken = [first], set(space.groups[first])
+    blocks = space.groups[first]
+    for name, other in space.groups.items():
+        if (
+            name != first
+            and len(other) == len(blocks)
+            and not taken & set(other)
+            and not _block_problem(space, other)
+            and not _block_problem(space, blocks + other)
+        ):
+            names.append(name)
+            taken |= set(other)
+    return tuple(names)
 
 
 def _by_counts(encoding: OpDistEncoding) -> dict[Counts, list[Architecture]]:
