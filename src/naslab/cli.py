@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import shlex
 import sys
 import time
@@ -260,6 +261,119 @@ def reproduce(name: str, out: Path | None, seeds: int | None, datasets: tuple[st
     result = reproduction.run(folder, options)
     click.echo(result.text)
     click.echo(f"results: {folder}")
+
+
+@main.command()
+@click.argument("space", required=False)
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="TOML or YAML file of tabulation settings (space, datasets, seeds, out, "
+              "[training], ...); flags override it.")
+@click.option("-d", "--data", "datasets", multiple=True,
+              help="Data set(s) to train on, repeat or comma-separate. [default: digits]")
+@click.option("--epochs", type=int, help="Training epochs per architecture. [default: the "
+              "preset's]")
+@click.option("--seeds", type=int, help="Training seeds per architecture: columns "
+              "valid_seed0, valid_seed1, ... [default: 1]")
+@click.option("--sample", type=int, help="Train N architectures drawn uniformly (the same "
+              "for every seed) instead of all of them.")
+@click.option("--limit", type=int, help="Keep this many training images (quick tables).")
+@click.option("--preset", help="Training preset: nb201, darts, anasod-search, quick. "
+              "[default: quick]")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Any training setting, repeatable: --set lr=0.1 --set batch_size=16 "
+              "--set network.channels=8.")
+@click.option("--device", help="Where to train: cpu, cuda, cuda:1, ... [default: cpu]")
+@click.option("-o", "--out", type=click.Path(), callback=_folder,
+              help="The table to write: .csv, or .parquet / .pq (needs pyarrow).")
+@click.option("--run-dir", type=click.Path(), callback=_folder,
+              help="The training study's run folder; an existing one is resumed. "
+              "[default: runs/tabulate-<table name>]")
+@click.option("--workers", type=int, help="Trainings run in parallel. [default: 1]")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]),
+              help="Where trainings run. [default: inline for 1 worker, else process]")
+@click.option("--ray-address", help="The Ray cluster to run on (with --executor ray).")
+@_progress
+@_user_errors
+def tabulate(space: str | None, config_file: Path | None, datasets: tuple[str, ...],
+             settings: tuple[str, ...], out: Path | None, run_dir: Path | None,
+             progress: bool, **flags: Any) -> None:
+    """Train every architecture of SPACE and write the results as a benchmark table.
+
+    Every architecture is trained once per seed (the same architectures for every
+    seed); the table (one row per architecture: arch, valid_seed<i>, test,
+    train_time, params, flops, ...) is what `naslab run --benchmark TABLE --space
+    SPACE` searches. Re-running the same command resumes the run folder.
+    """
+    import warnings
+
+    from naslab.study.tabulate import read_tabulation_file
+    from naslab.study.tabulate import tabulate as tabulate_space
+
+    given = read_tabulation_file(config_file) if config_file else {}
+    training = dict(given.pop("training", None) or {})
+    if not isinstance(training, dict):
+        raise ConfigError(f"tabulation file {config_file}: [training] must map settings "
+                          f"to values, got {training!r}")
+    for key in ("epochs", "limit", "preset", "device"):
+        if flags[key] is not None:
+            training[key] = flags.pop(key)
+        else:
+            del flags[key]
+    for setting in settings:
+        _merge(training, _training_setting(setting))
+    overrides = {k: v for k, v in flags.items() if v is not None}
+    if space is not None:
+        overrides["space"] = space
+    if datasets:
+        overrides["datasets"] = _split(datasets)
+    if out is not None:
+        overrides["out"] = out
+    if run_dir is not None:
+        overrides["run_dir"] = run_dir
+    arguments = {"datasets": ("digits",), **given, **overrides, "training": training}
+    if "space" not in arguments:
+        raise ConfigError("name the SPACE to tabulate (or give --config FILE)")
+    if "out" not in arguments:
+        raise ConfigError("name the table to write with --out TABLE.csv")
+    table = Path(arguments["out"])
+    arguments.setdefault("run_dir", Path("runs") / f"tabulate-{table.stem}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = tabulate_space(progress=progress, **arguments)
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    click.echo(f"table: {written}")
+    click.echo(f"run: {Path(arguments['run_dir']).resolve()}")
+
+
+def _training_setting(text: str) -> dict[str, Any]:
+    """``key=value`` as a mapping: the value read as TOML (numbers, true, [lists]) or else as
+    text; a dotted key (``network.channels=8``) makes nested mappings."""
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set takes KEY=VALUE (e.g. lr=0.1), got {text!r}")
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        parsed = tomllib.loads(f"{key} = {value}")
+    except tomllib.TOMLDecodeError:
+        try:
+            parsed = tomllib.loads(f"{key} = {json.dumps(value)}")
+        except tomllib.TOMLDecodeError:
+            raise ConfigError(f"--set: {key!r} is not a setting name") from None
+    return parsed
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Merge ``new`` into ``into``, nested mappings key by key."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 @main.command(name="list")

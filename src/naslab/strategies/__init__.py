@@ -17,6 +17,7 @@ from naslab.strategies import (  # noqa: F401, I001 - order is the listing order
     smac,
     lanas,
     mcts,
+    exhaustive,
 )
 from naslab.strategies.base import STRATEGIES, Strategy
 
