@@ -85,6 +85,10 @@ def optimize(
     dataset: str | None = None,
     batch_size: int = 1,
     workers: int = 1,
+    asynchronous: bool = False,
+    executor: str | None = None,
+    ray_address: str | None = None,
+    resources: Mapping[str, float] | None = None,
     strategy_params: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool = False,
 ) -> StudyResult:
@@ -95,8 +99,11 @@ def optimize(
     :mod:`naslab.benchmarks.function`). Every strategy runs with every seed under
     the budget, journaled into ``run_dir`` as a table study is; calling
     ``optimize`` again with the same arguments and ``run_dir`` resumes an
-    interrupted study (a finished one is returned as it is). ``workers > 1``
-    needs a picklable ``fn`` (a module-level function). The run folder gets the
+    interrupted study (a finished one is returned as it is). Up to ``workers``
+    evaluations run at once (``batch_size`` per trial, ``asynchronous`` as in
+    :class:`~naslab.study.StudyConfig`) on a process pool or on Ray (``executor``,
+    ``ray_address``, ``resources``), which needs a picklable ``fn`` (a module-level
+    function). The run folder gets the
     same report as a table study's (``report.md``, ``report.html``, plots).
     """
     run_dir = Path(run_dir)
@@ -113,6 +120,10 @@ def optimize(
         noise="mean",
         batch_size=batch_size,
         workers=workers,
+        asynchronous=asynchronous,
+        executor=executor,
+        ray_address=ray_address,
+        resources=dict(resources or {}),
         strategy_params=dict(strategy_params or {}),
         metric=metric,
         goal=goal,

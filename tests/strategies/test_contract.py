@@ -9,6 +9,7 @@ import pytest
 
 from naslab.benchmarks import TableObjective
 from naslab.errors import ConfigError
+from naslab.observation import Observation
 from naslab.spaces import CategoricalSpace, RestrictedSpace
 from naslab.strategies import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Choice, Flag, Integer, Real
@@ -242,3 +243,27 @@ def test_needs_are_refused_alike_by_the_constructor_and_the_config(name, nb201) 
                     no_budget.validated):
         with pytest.raises(ConfigError, match=f"^strategy {name!r} needs a query budget"):
             attempt()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_failed_evaluations_are_told_and_never_recommended(name, nb201, c10_mean) -> None:
+    """A failed evaluation (value NaN, a reason) is an observation without quality: the
+    strategy goes on asking valid architectures and never returns one that only failed."""
+    strategy = make(name, nb201, seed=3)
+    rng = np.random.default_rng(3)
+    failed: set = set()
+    for step in range(40):
+        archs = strategy.ask(2)
+        observations = []
+        for k, arch in enumerate(archs):
+            if (step + k) % 3 == 0:
+                failed.add(arch)
+                observations.append(Observation.failed(arch, "diverged"))
+            else:
+                observations.append(c10_mean.evaluate(arch, rng))
+        strategy.tell(observations)
+        assert all(nb201.make(a.ops) == a for a in archs)
+    best = strategy.recommend()
+    good = {o.arch for o in strategy.history if np.isfinite(o.value)}
+    assert best is not None and (best in good or best not in failed)
+    assert strategy.best is not None and np.isfinite(strategy.best.value)

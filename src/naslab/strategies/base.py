@@ -107,7 +107,7 @@ class Strategy(ABC):
             observations = _observations(observations, value, cost, metrics)
         for obs in observations:
             self.history.append(obs)
-            if self.best is None or obs.value < self.best.value:
+            if (self.best is None or obs.value < self.best.value) and math.isfinite(obs.value):
                 self.best = obs
             self._track_mean(obs)
             self._update(obs)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from naslab.analysis import Report, RunInfo, build_report
 from naslab.analysis.trajectories import GroundTruth
-from naslab.benchmarks import FUNCTION_PREFIX
+from naslab.benchmarks import is_table
 from naslab.errors import os_errors_as
 from naslab.observation import table_metric
 from naslab.study.journal import Journal, read_evaluations
@@ -28,10 +28,10 @@ def report_run(
         config = reopen(run_dir, benchmark)
         with Journal(run_dir, read_only=True) as journal:
             statuses = journal.statuses()
-        function = config.benchmark.startswith(FUNCTION_PREFIX)  # a Python function: no table
+        table = is_table(config.benchmark)  # not a Python function or real training
         run = RunInfo(config.strategies, config.datasets, tuple(config.seed_list), statuses,
-                      config.max_queries, config.max_cost, None if function else config.noise)
-        benchmarks: dict[str, GroundTruth] = {} if function else {
+                      config.max_queries, config.max_cost, config.noise if table else None)
+        benchmarks: dict[str, GroundTruth] = {} if not table else {
             d: cached_objective(config, d).benchmark for d in config.datasets
         }
         return build_report(

@@ -65,7 +65,10 @@ class TrainingObjective:
     :class:`ImageData` in memory (sent along with every evaluation: keep it small).
     ``network`` holds the builder's options (e.g. ``{"channels": 16}``); ``builder``
     replaces the registered builder of the space (a picklable function
-    ``builder(arch, input_shape, num_classes, **network)``).
+    ``builder(arch, input_shape, num_classes, **network)``). ``threads`` is the
+    number of CPU threads an evaluation uses, whatever runs it: floating-point
+    sums depend on it, so a fixed count keeps results identical on every executor
+    (run ``workers`` evaluations in parallel to use more cores).
     """
 
     space: SearchSpace
@@ -75,6 +78,7 @@ class TrainingObjective:
     device: str = "cpu"
     amp: bool = False
     builder: Builder | None = None
+    threads: int = 1
 
     #: Evaluations keep epoch checkpoints in the scratch folder the driver gives them.
     resumable = True
@@ -103,6 +107,8 @@ class TrainingObjective:
         data = self.load()
         started = time.perf_counter()
         sizes: dict[str, float] = {}
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
@@ -120,6 +126,8 @@ class TrainingObjective:
         except Exception as exc:  # an architecture the builder or the device cannot handle
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             return Observation.failed(arch, reason, time.perf_counter() - started, sizes)
+        finally:
+            torch.set_num_threads(threads)
         metrics = {**result.metrics(), **sizes, "seed": float(seed)}
         details = MappingProxyType({"curve": [dict(epoch) for epoch in result.curve],
                                     **self.network_details(arch, model)})

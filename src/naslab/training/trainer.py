@@ -200,6 +200,8 @@ class TrainResult:
 
     ``curve`` holds one mapping per epoch: epoch (1-based), lr, train_loss,
     train_acc, val_loss, val_acc, seconds (that epoch's training time).
+    ``resumed_from`` is the number of epochs read back from a checkpoint (0 when
+    the run trained from scratch).
     """
 
     val_acc: float
@@ -211,11 +213,12 @@ class TrainResult:
     train_seconds: float
     epochs: int
     curve: tuple[Mapping[str, float], ...] = field(hash=False)
+    resumed_from: int = 0
 
     def metrics(self) -> dict[str, float]:
         """The scalar results as one flat dict of floats (a row of the tidy table)."""
         keys = ("val_acc", "val_loss", "test_acc", "test_loss", "train_acc", "train_loss",
-                "train_seconds", "epochs")
+                "train_seconds", "epochs", "resumed_from")
         return {key: float(getattr(self, key)) for key in keys}
 
 
@@ -303,6 +306,7 @@ class _Run:
         self.seconds = 0.0
         self.first_loss: float | None = None
         self.at = (0, 0)  # (epoch, step), 0-based: where an out-of-memory error struck
+        self.resumed_from = 0
 
     def finish(self, path: Path | None) -> TrainResult:
         """The remaining epochs, then the test split."""
@@ -315,7 +319,8 @@ class _Run:
         return TrainResult(
             val_acc=last["val_acc"], val_loss=last["val_loss"], test_acc=test_acc,
             test_loss=test_loss, train_acc=last["train_acc"], train_loss=last["train_loss"],
-            train_seconds=self.seconds, epochs=len(self.curve), curve=tuple(self.curve))
+            train_seconds=self.seconds, epochs=len(self.curve), curve=tuple(self.curve),
+            resumed_from=self.resumed_from)
 
     def epoch(self, epoch: int) -> dict[str, float]:
         """Train one epoch (0-based), then validate."""
@@ -455,6 +460,7 @@ class _Run:
         if state["cuda_rng"] is not None and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.curve, self.seconds = list(state["curve"]), float(state["seconds"])
+        self.resumed_from = len(self.curve)
         self.first_loss = state["first_loss"]
 
 
