@@ -68,6 +68,22 @@ def _query_budget(value: str | None) -> int | None | str:
         ) from None
 
 
+def _resources(value: str | None) -> dict[str, float] | None:
+    """``num_gpus=1,num_cpus=4`` as a mapping (None when not given)."""
+    if value is None:
+        return None
+    out = {}
+    for item in _split((value,)):
+        name, _, amount = item.partition("=")
+        try:
+            out[name.strip()] = float(amount)
+        except ValueError:
+            raise click.BadParameter(
+                f"{item!r}: write resource=amount, e.g. num_gpus=1,num_cpus=4"
+            ) from None
+    return out
+
+
 def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
     """A folder named on the command line; an empty name would quietly mean the current one."""
     if value is not None and not value.strip():
@@ -150,8 +166,20 @@ def main() -> None:
 @click.option("--stop-at-optimum", is_flag=True, default=None,
               help="End each trial at its first query of a global optimum of the table "
               "(samples-to-optimum studies; use --noise mean).")
-@click.option("--batch-size", type=int, help="Architectures asked per step. [default: 1]")
-@click.option("--workers", type=int, help="Trials run in parallel processes. [default: 1]")
+@click.option("--batch-size", type=int, help="Architectures asked per step; a training "
+              "study evaluates them in parallel. [default: 1]")
+@click.option("--async", "asynchronous", is_flag=True, default=None,
+              help="Keep --batch-size evaluations per trial in flight and ask for a new "
+              "architecture whenever one finishes, instead of waiting for the whole batch.")
+@click.option("--workers", type=int, help="Parallel workers: whole trials of a table study, "
+              "single evaluations otherwise. [default: 1]")
+@click.option("--executor", type=click.Choice(["inline", "process", "ray"]),
+              help="Where evaluations run. [default: inline for 1 worker, else process]")
+@click.option("--ray-address", help="Join the Ray cluster at this address (e.g. auto) instead "
+              "of starting a local one.")
+@click.option("--resources", callback=lambda ctx, param, value: _resources(value),
+              help="Ray resources per evaluation, e.g. num_gpus=1,num_cpus=4.")
+@click.option("--device", help="Training studies: the device to train on, e.g. cuda.")
 @click.option("-o", "--out", type=click.Path(), callback=_folder,
               help="Run folder to create, or an empty folder to fill (. for the current one). "
               "[default: runs/<date>-<time>]")
@@ -178,6 +206,8 @@ def run(config_file: Path | None, queries: str | None, out: Path | None, overwri
     budget = _query_budget(queries)
     if budget != "unset":
         overrides["max_queries"] = budget
+    if "device" in overrides:
+        overrides["training"] = {**config.training, "device": overrides.pop("device")}
     config = dataclasses.replace(config, **overrides).validated()
     run_dir = out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     _write_report(run_study(config, run_dir, overwrite=overwrite, progress=progress),

@@ -9,6 +9,7 @@ arrays) and says how to train in one mapping::
     epochs = 1                # any TrainSettings field overrides the preset
     device = "cpu"            # cuda, cuda:1, ...
     amp = false               # mixed precision (CUDA only)
+    threads = 1               # CPU threads per evaluation (results depend on it)
     data_root = "~/data"      # where fashion-mnist / CIFAR live
     split_seed = 0            # the train / valid / test split
     limit = 500               # keep this many training images (quick runs)
@@ -31,8 +32,8 @@ from naslab.spaces.base import SearchSpace
 
 #: Keys of the objective itself; every other key is a TrainSettings field.
 OBJECTIVE_KEYS = (
-    "preset", "device", "amp", "data_root", "split_seed", "valid_fraction", "limit", "network",
-    "builder", "cells",
+    "preset", "device", "amp", "threads", "data_root", "split_seed", "valid_fraction", "limit",
+    "network", "builder", "cells",
 )
 
 
@@ -52,6 +53,9 @@ def check_training_settings(training: Mapping[str, Any]) -> dict[str, Any]:
     for key, kind in (("device", str), ("data_root", str), ("builder", str)):
         if key in training and not isinstance(training[key], kind):
             raise ConfigError(f"training setting {key} must be text, got {excerpt(training[key])}")
+    threads = training.get("threads", 1)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ConfigError(f"training setting threads must be an integer >= 1, got {threads!r}")
     if not isinstance(training.get("amp", False), bool):
         raise ConfigError(f"training setting amp must be true or false, got {training['amp']!r}")
     if not isinstance(training.get("network", {}), Mapping):
@@ -87,13 +91,15 @@ def training_objective(
         load_data(dataset, root=data.root, split_seed=data.split_seed,
                   valid_fraction=data.valid_fraction, limit=data.limit)
     device = str(training.get("device", "cpu"))
-    resolve_device(device)
+    amp = bool(training.get("amp", False))
+    if resolve_device(device).type != "cuda" and amp:
+        raise ConfigError(f"mixed precision (amp) needs a CUDA device, got device {device!r}")
     builder = _import_builder(training["builder"]) if "builder" in training else None
     from naslab.training.open_domain import EncodingTrainingObjective
 
     kind = EncodingTrainingObjective if training.get("cells") == "per-layer" else TrainingObjective
     objective = kind(space, data, settings, dict(training.get("network", {})),
-                     device, bool(training.get("amp", False)), builder)
+                     device, amp, builder, int(training.get("threads", 1)))
     rng = np.random.default_rng(0)
     objective.build(space.sample(rng), objective.load(), rng)
     return objective
