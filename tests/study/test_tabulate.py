@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 import sys
 import warnings
@@ -96,6 +97,11 @@ def test_calling_it_again_resumes_and_writes_the_same_table(tiny_table, tmp_path
              out=tmp_path / "moved.csv", workers=2, progress=False)  # where it runs may change
     assert read_config(run_dir).workers == 2 and read_config(run_dir).batch_size == 1
     assert (tmp_path / "moved.csv").read_bytes() == out.read_bytes()
+    if importlib.util.find_spec("pyarrow") is not None:
+        parquet = tabulate(TINY, "digits", TRAINING, seeds=2, run_dir=run_dir,
+                           out=tmp_path / "t.parquet", workers=2, progress=False)
+        pd.testing.assert_frame_equal(pd.read_parquet(parquet), pd.read_csv(out))
+        assert len(load_user_table(parquet, "digits", TINY).space) == 6
 
 
 def test_a_killed_tabulation_resumes_to_the_uninterrupted_table(tiny_table, tmp_path) -> None:
