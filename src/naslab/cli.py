@@ -322,6 +322,8 @@ def reproduce(name: str, out: Path | None, seeds: int | None, datasets: tuple[st
 @click.option("--executor", type=click.Choice(["inline", "process", "ray"]),
               help="Where trainings run. [default: inline for 1 worker, else process]")
 @click.option("--ray-address", help="The Ray cluster to run on (with --executor ray).")
+@click.option("--resources", callback=lambda ctx, param, value: _resources(value),
+              help="Ray resources per training, e.g. num_gpus=1,num_cpus=4.")
 @_progress
 @_user_errors
 def tabulate(space: str | None, config_file: Path | None, datasets: tuple[str, ...],

@@ -234,6 +234,8 @@ def test_the_command_reads_a_config_file_and_flags_override_it(tmp_path, monkeyp
     assert invoke("--config", "tab.toml", "--set", "lr").output.startswith(
         "error: --set takes KEY=VALUE")
     assert "name the table" in invoke("lanas-chain").output
+    result = invoke("lanas-chain", "--out", "x.csv", "--resources", "num_gpus=1")
+    assert "resources applies to the Ray executor only" in result.output  # checked up front
 
 
 def test_the_shipped_example_is_a_valid_tabulation(tmp_path) -> None:
