@@ -235,3 +235,17 @@ def test_a_killed_training_study_resumes_from_its_checkpoint(
     assert results(run_dir).drop(columns="resumed_from").equals(
         results(whole).drop(columns="resumed_from"))
     assert not (run_dir / "scratch").exists()
+
+
+def test_every_query_of_the_last_batch_is_journaled(tmp_path: Path) -> None:
+    """A trial whose budget ends with a full batch keeps the whole batch (evaluation by
+    evaluation, the driver asks again after each result: that must not end the trial)."""
+    from naslab import optimize
+    from naslab.spaces import get_space
+
+    result = optimize(lambda arch: float(sum(arch.ops)), get_space("nb201"), ["rs", "re"],
+                      run_dir=tmp_path / "run", max_queries=8, batch_size=4, seeds=2)
+    df = result.evaluations
+    assert df.groupby(["strategy", "seed"]).size().tolist() == [8] * 4
+    assert df.groupby(["strategy", "seed"])["batch"].apply(list).map(
+        lambda b: b == [0] * 4 + [1] * 4).all()

@@ -195,12 +195,10 @@ class TrialLoop:
         else:
             size = 0 if self._asked else self._config.batch_size
         if self._config.max_queries is not None:
-            remaining = self._config.max_queries - self._step
-            if remaining <= 0:
-                self._ended = True
-                return []
-            size = min(size, remaining)
+            size = min(size, self._config.max_queries - self._step)
         if size <= 0:
+            if not self._asked and self._config.max_queries is not None:
+                self._ended = True  # every query asked and told (never cuts a batch in flight)
             return []
         self._before = _text(self.strategy.recommend())
         archs = self.strategy.ask(size)
