@@ -100,9 +100,10 @@ def main_job_side_by_side(ref: str, repeats: int = 3) -> dict[str, float]:
             for i in range(repeats):
                 for source, times in ((here, mine), (f"{tree}/src", theirs)):
                     start = time.perf_counter()
+                    out = f"{tmp}/run{i}-{len(times)}-{len(mine)}"
                     subprocess.run(
-                        [sys.executable, "-m", "naslab", "run", "--out", f"{tmp}/run{i}-{len(times)}",
-                         "--no-progress"], check=True, stdout=subprocess.DEVNULL,
+                        [sys.executable, "-m", "naslab", "run", "--out", out, "--no-progress"],
+                        check=True, stdout=subprocess.DEVNULL,
                         env={**os.environ, "PYTHONPATH": source},
                     )
                     times.append(time.perf_counter() - start)

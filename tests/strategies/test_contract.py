@@ -25,6 +25,12 @@ NB201_ONLY = {"path-bo": "the path encoding needs the NB201 cell"}
 COUNTS_OPS = {name for name in NAMES if "anasod" in name} | {"mcts-global"}
 
 
+#: Strategies that ask the same architectures whatever the seed, by design (exhaustive
+#: tabulates one plan, trained once per seed).
+SEED_INDEPENDENT = {name for name in NAMES
+                    if getattr(STRATEGIES.get(name), "seed_independent", False)}
+
+
 def make_or_refused(name: str, space, seed: int, budget: int = BUDGET) -> Strategy | None:
     """``make``, or None where the strategy refuses a non-NB201 space in one line, as it must."""
     if name not in NB201_ONLY:
@@ -81,7 +87,8 @@ def test_same_seed_same_sequence_different_seed_differs(name, nb201, c10_mean, d
     first = _sequence(name, nb201, c10_mean, drive, seed=7)
     assert len(first) == 60
     assert _sequence(name, nb201, c10_mean, drive, seed=7) == first
-    assert _sequence(name, nb201, c10_mean, drive, seed=8) != first
+    other_seed = _sequence(name, nb201, c10_mean, drive, seed=8)
+    assert (other_seed == first) if name in SEED_INDEPENDENT else (other_seed != first)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
@@ -65,7 +66,8 @@ def fresh_run(digits: ImageData, settings: TrainSettings = SETTINGS, dropout: fl
 
 
 def without_time(result: trainer.TrainResult) -> tuple:
-    metrics = {k: v for k, v in result.metrics().items() if k != "train_seconds"}
+    metrics = {k: v for k, v in result.metrics().items()
+               if k not in ("train_seconds", "resumed_from")}
     return metrics, [{k: v for k, v in row.items() if k != "seconds"} for row in result.curve]
 
 
@@ -279,12 +281,14 @@ def test_resume_after_sigkill_is_bitwise_identical(digits: ImageData, tmp_path: 
     resumed_model, resumed = fresh_run(digits, RESUMABLE, 0.2, checkpoint=checkpoint)
     whole_model, whole = fresh_run(digits, RESUMABLE, 0.2)
     assert resumed.curve[0]["seconds"] == saved[0]["seconds"]  # epoch 1 was the child's
+    assert resumed.resumed_from == 1 and whole.resumed_from == 0
     assert without_time(resumed) == without_time(whole)
     assert all(torch.equal(a, b) for a, b in zip(resumed_model.state_dict().values(),
                                                  whole_model.state_dict().values(), strict=True))
     assert not checkpoint.with_name("run.pt.tmp").exists()
     # a finished checkpoint gives the same result again without training
-    assert fresh_run(digits, RESUMABLE, 0.2, checkpoint=checkpoint)[1] == resumed
+    again = fresh_run(digits, RESUMABLE, 0.2, checkpoint=checkpoint)[1]
+    assert again == dataclasses.replace(resumed, resumed_from=3)
 
 
 def test_checkpoint_of_another_run_is_refused(digits: ImageData, tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 "The primitive operation is a Conv-ReLU layer": per active layer a convolution
 of the layer's kernel size and channels with same padding, then ReLU; then
-global average pooling and a linear classifier.
+global average pooling and a linear classifier. Convolutions start from He
+initialisation (fan-in, ReLU gain; zero biases): without batch norm, PyTorch's
+default initialisation shrinks the signal at every layer, and on digits the
+median network of the space is still at chance after 4 epochs (He: 89 %).
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ class ChainNetwork(nn.Module):
         layers: list[nn.Module] = []
         width = in_channels
         for kernel, channels in chain_layers(arch):
-            layers += [nn.Conv2d(width, channels, kernel, padding=kernel // 2), nn.ReLU()]
+            conv = nn.Conv2d(width, channels, kernel, padding=kernel // 2)
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            nn.init.zeros_(conv.bias)  # type: ignore[arg-type]
+            layers += [conv, nn.ReLU()]
             width = channels
         self.features = nn.Sequential(*layers)
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
