@@ -259,15 +259,20 @@ def _as_params(key: str, value: Any) -> dict[str, dict[str, Any]]:
             raise _type_error(key, expected, value)
         if not all(isinstance(k, str) for k in kwargs):
             raise _type_error(key, expected, value)
-        try:
-            json.dumps(dict(kwargs), allow_nan=False)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"config key {key!r}: arguments of {name!r} must be plain JSON values "
-                f"(numbers, strings, lists, mappings), got {dict(kwargs)!r}"
-            ) from None
-        out[name] = dict(kwargs)
+        out[name] = _json_values(key, kwargs, f"arguments of {name!r}")
     return out
+
+
+def _json_values(key: str, values: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``values`` as a dict, once they are plain JSON values (the journal stores them)."""
+    try:
+        json.dumps(dict(values), allow_nan=False)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"config key {key!r}: {what} must be plain JSON values "
+            f"(numbers, strings, lists, mappings), got {dict(values)!r}"
+        ) from None
+    return dict(values)
 
 
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
@@ -299,13 +304,7 @@ EXECUTORS = ("inline", "process", "ray")
 def _as_mapping(key: str, value: Any, expected: str) -> dict[str, Any]:
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise _type_error(key, expected, value)
-    try:
-        json.dumps(dict(value), allow_nan=False)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"config key {key!r} must hold plain JSON values, got {dict(value)!r}"
-        ) from None
-    return dict(value)
+    return _json_values(key, value, "its values")
 
 
 def _check_execution(values: Mapping[str, Any]) -> None:
