@@ -158,11 +158,9 @@ class TrialLoop:
         """
         new: list[tuple[int, Architecture]] = []
         while True:
-            asked = self._ask()
-            new += [(s, a) for s, a in asked if s not in self._journaled]
+            new += [(s, a) for s, a in self._ask() if s not in self._journaled]
             if not self._replay_next():
-                break
-        return [(s, a) for s, a in new if s in self._asked and s not in self._results]
+                return new
 
     def rng(self, step: int) -> np.random.Generator:
         """The evaluation noise of ``step`` (shared: valid until the next call)."""
@@ -231,14 +229,9 @@ class TrialLoop:
             self._replay.pop(0)
             self._tell_one(past.step, self._observation(past), journal=False)
             return True
-        pending = [s for s in self._asked if s not in self._results]
-        if not pending or not all(s in self._journaled for s in pending):
-            for step in pending:
-                if step in self._journaled:
-                    self._results[step] = self._observation(self._journaled[step])
-            return False
-        for step in pending:
-            self._results[step] = self._observation(self._journaled[step])
+        for step in self._asked:
+            if step in self._journaled and step not in self._results:
+                self._results[step] = self._observation(self._journaled[step])
         return self._tell_batch_if_complete()
 
     def _tell_one(self, step: int, obs: Observation, *, journal: bool) -> None:
