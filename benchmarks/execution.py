@@ -4,7 +4,8 @@ Run from the repository root: ``python benchmarks/execution.py [--ref REV]``. Me
 
   * the speed-up of the process pool and of Ray with 2 workers over inline, on a training
     study whose evaluations take >= 10 s each (4 evaluations, same seeds; goal >= 0.8 x
-    workers = 1.6);
+    workers = 1.6), beside the machine's own ceiling: two plain PyTorch training processes
+    at once against one (no naslab in between);
   * Ray's start-up (a local cluster until its first task returns) and its per-evaluation
     overhead beside inline, on evaluations that do nothing (a module-level function);
   * the main job (``naslab run``, a table study) beside git revision ``--ref`` (default: the
@@ -25,15 +26,55 @@ import tempfile
 import time
 from pathlib import Path
 
+from naslab.spaces.chain import ChainSpace
 from naslab.study import StudyConfig, read_evaluations, run_study
 
 #: The last commit whose executors ran whole trials writing their own journal rows.
 BEFORE_DRIVER = "4ee5dc6"
-#: A training study of 4 evaluations of >= 10 s each on one CPU thread.
+#: Depth-5, 64-channel chain ConvNets (seed 002's space at its deep end): similar sizes, so
+#: the 4 evaluations take about as long as each other.
+DEEP_CHAINS = ChainSpace(depths=(5,), kernels=(3, 5), channels=(64,), name="deep-chain")
+#: A training study of 4 evaluations of >= 10 s each on one CPU thread, 2 trials of 2.
 SLOW_TRAINING = StudyConfig(
-    space="lanas-chain", benchmark="train", datasets=("digits",), strategies=("rs",), seeds=2,
-    max_queries=2, training={"epochs": 12, "lr": 0.1, "threads": 1},
+    space=DEEP_CHAINS.definition(), benchmark="train", datasets=("digits",),
+    strategies=("rs",), seeds=2, max_queries=2,
+    training={"epochs": 20, "batch_size": 16, "threads": 1},
 )
+
+
+def _plain_training(seconds: list[float]) -> None:
+    """Train one deep chain net on digits in a plain loop (no naslab driver), one thread."""
+    import torch
+
+    from naslab.training.chain_net import ChainNetwork
+    from naslab.training.data import load_data
+    from naslab.training.trainer import preset, train
+
+    torch.set_num_threads(1)
+    data = load_data("digits")
+    torch.manual_seed(0)
+    model = ChainNetwork(DEEP_CHAINS.parse(DEEP_CHAINS.format(DEEP_CHAINS.all()[0])), 10,
+                         in_channels=1)
+    start = time.perf_counter()
+    train(model, data, preset("quick", epochs=10, batch_size=16), seed=0)
+    seconds.append(time.perf_counter() - start)
+
+
+def parallel_ceiling() -> float:
+    """What 2 processes doing the same work at once gain over 1 on this machine (2 = ideal)."""
+    import multiprocessing as mp
+
+    context = mp.get_context("spawn")
+    timings: dict[int, float] = {}
+    for copies in (1, 2):
+        processes = [context.Process(target=_plain_training, args=([],)) for _ in range(copies)]
+        start = time.perf_counter()
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        timings[copies] = time.perf_counter() - start
+    return 2 * timings[1] / timings[2]
 
 
 def executor_speedups() -> dict[str, float]:
@@ -49,10 +90,13 @@ def executor_speedups() -> dict[str, float]:
                 out["evaluation s (mean)"] = float(read_evaluations(run)["cost"].mean())
     for executor in ("process", "ray"):
         out[f"{executor} speed-up"] = out["inline s"] / out[f"{executor} s"]
+    out["machine ceiling (2 plain processes)"] = parallel_ceiling()
     return out
 
 
-_NOOP_MODULE = "def noop(arch):\n    return 0.0\n"
+def noop(arch: object) -> float:
+    """An evaluation that costs nothing: what remains is the executor's own overhead."""
+    return 0.0
 
 
 def ray_overheads(evaluations: int = 200) -> dict[str, float]:
@@ -64,10 +108,6 @@ def ray_overheads(evaluations: int = 200) -> dict[str, float]:
 
     space = get_space("nb201")
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "naslab_bench_noop.py").write_text(_NOOP_MODULE)
-        sys.path.insert(0, tmp)
-        import naslab_bench_noop
-
         start = time.perf_counter()
         ray.init(num_cpus=2, include_dashboard=False, configure_logging=False,
                  log_to_driver=False)
@@ -76,7 +116,7 @@ def ray_overheads(evaluations: int = 200) -> dict[str, float]:
         timings = {}
         for executor, workers in (("inline", 1), ("ray", 2)):
             start = time.perf_counter()
-            optimize(naslab_bench_noop.noop, space, ["rs"], run_dir=Path(tmp) / executor,
+            optimize(noop, space, ["rs"], run_dir=Path(tmp) / executor,
                      max_queries=evaluations, workers=workers, executor=executor,
                      batch_size=workers)
             timings[executor] = time.perf_counter() - start

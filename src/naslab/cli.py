@@ -414,7 +414,7 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
 @_user_errors
 def list_(space_files: tuple[str, ...]) -> None:
     """List search spaces (registered, plugins', files'), benchmarks, datasets, strategies, ..."""
-    from naslab.benchmarks import BENCHMARKS, DATASETS
+    from naslab.benchmarks import BENCHMARKS, DATASETS, TRAINING_BENCHMARK
     from naslab.reproduce import REPRODUCTIONS
     from naslab.spaces import SPACES, describe_space, load_space_file
     from naslab.strategies import STRATEGIES
@@ -424,7 +424,9 @@ def list_(space_files: tuple[str, ...]) -> None:
         "search spaces": SPACES.listing() + files
         + [("FILE", "a TOML/YAML space definition (see naslab.spaces.definition)")],
         "benchmarks": BENCHMARKS.listing()
-        + [("PATH", "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table")],
+        + [("PATH", "a folder of NATS-Bench topology 'simple' files, or a .csv/.parquet table"),
+           (TRAINING_BENCHMARK, "train every asked architecture for real ([training] settings) "
+            "on digits, fashion-mnist, cifar10, cifar100 or a .npz of arrays")],
         "datasets": list(DATASETS.items()),
         "strategies": STRATEGIES.listing(),
         "noise modes": list(NOISE_MODES.items()),
