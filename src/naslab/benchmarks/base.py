@@ -16,6 +16,12 @@ class Objective(Protocol):
 
     ``rng`` is the only source of randomness an evaluation may use (e.g. which
     training seed a benchmark reports), so a study is reproducible from its seed.
+
+    An objective whose evaluations take long can keep checkpoints: it declares
+    ``resumable = True`` and takes ``evaluate(arch, rng, workdir=...)``, a folder
+    of its own that survives a killed study and goes once the result is journaled
+    (:class:`~naslab.training.objective.TrainingObjective` trains on from its last
+    epoch there).
     """
 
     space: SearchSpace
