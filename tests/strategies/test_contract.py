@@ -274,3 +274,20 @@ def test_failed_evaluations_are_told_and_never_recommended(name, nb201, c10_mean
     good = {o.arch for o in strategy.history if np.isfinite(o.value)}
     assert best is not None and (best in good or best not in failed)
     assert strategy.best is not None and np.isfinite(strategy.best.value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_or_refuses_in_one_line_on_a_space_too_big_for_len(name) -> None:
+    """darts-open has ~1e25 architectures, more than len() can return."""
+    from naslab.spaces import get_space
+
+    space = get_space("darts-open")
+    try:
+        strategy = make(name, space, seed=0, budget=20)
+    except ConfigError as exc:
+        assert "\n" not in str(exc) and repr(space.name) in str(exc) or "sample" in str(exc)
+        return
+    for _ in range(4):
+        archs = strategy.ask(2)
+        assert all(space.contains(a) for a in archs)
+        strategy.tell([(a, float(sum(a.ops))) for a in archs])

@@ -10,7 +10,6 @@ test score).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,7 +20,7 @@ import numpy as np
 
 from naslab.errors import BenchmarkDataError, ConfigError, InvalidArchitectureError
 from naslab.observation import VALIDATION_ERROR, Metric, Observation
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture, SearchSpace, space_size
 from naslab.spaces.restricted import RestrictedSpace
 
 NoiseMode = Literal["sample", "mean"]
@@ -99,10 +98,7 @@ class TabularBenchmark:
         object.__setattr__(self, "_rows", rows)
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
         base = getattr(self.space, "base", self.space)
-        try:
-            size: float = len(base)
-        except OverflowError:  # more than sys.maxsize architectures
-            size = math.inf
+        size = space_size(base)
         object.__setattr__(self, "space_size", size)
         if n < size and not isinstance(self.space, RestrictedSpace):
             object.__setattr__(self, "space", RestrictedSpace(base, archs))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from naslab.registry import Registry
-from naslab.spaces.base import INACTIVE, Architecture, SearchSpace
+from naslab.spaces.base import INACTIVE, Architecture, SearchSpace, space_size
 from naslab.spaces.categorical import CategoricalSpace, Position
 from naslab.spaces.chain import ChainSpace
 from naslab.spaces.darts import DARTS_OPS, DARTS_PRIMITIVES, DartsOpenSpace, DartsSpace
@@ -35,7 +35,7 @@ def get_space(name: str) -> SearchSpace:
 def describe_space(space: SearchSpace) -> str:
     """One line on ``space``: name, positions, size, conditional positions and groups."""
     conditional = sum(c is not None for c in getattr(space, "conditions", ()))
-    parts = [f"{space.name}: {len(space.positions)} positions, {len(space):,} architectures"]
+    parts = [f"{space.name}: {len(space.positions)} positions, {space_size(space):,} architectures"]
     if conditional:
         parts.append(f"{conditional} conditional")
     parts.append("groups " + ", ".join(space.groups))

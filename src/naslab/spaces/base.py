@@ -9,6 +9,7 @@ journals and reports store architectures as text.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -104,3 +105,12 @@ class SearchSpace(Protocol):
         """Plain values that rebuild this space (journaled with a run), or None if it is
         only rebuilt by its registered name."""
         ...
+
+
+def space_size(space: SearchSpace) -> float:
+    """How many architectures ``space`` has; ``math.inf`` beyond ``sys.maxsize``, which
+    ``len()`` cannot return (e.g. the 5-node DARTS cells of ``darts-open``)."""
+    try:
+        return len(space)
+    except OverflowError:
+        return math.inf

@@ -9,13 +9,12 @@ of architectures does that; ``naslab tabulate`` turns its journal into a table.
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import numpy as np
 
 from naslab.errors import ConfigError
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture, SearchSpace, space_size
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Integer
 
@@ -65,14 +64,14 @@ class Exhaustive(Strategy):
         return out
 
     def _plan(self) -> list[Architecture]:
-        size = _size(self.space)
+        size = space_size(self.space)
         wanted = self.sample
         if not wanted and self.max_queries is not None and self.max_queries < size:
             wanted = self.max_queries
         if wanted > size:
             raise ConfigError(
                 f"strategy 'exhaustive': sample {wanted:,} is more than the "
-                f"{len(self.space):,} architectures of space {self.space.name!r}"
+                f"{size:,} architectures of space {self.space.name!r}"
             )
         if not wanted:  # the whole space
             return _enumerate(self.space, size)
@@ -84,13 +83,6 @@ class Exhaustive(Strategy):
         while len(chosen) < wanted:  # uniform draws until ``wanted`` distinct ones
             chosen.setdefault(self.space.sample(rng))
         return list(chosen)
-
-
-def _size(space: SearchSpace) -> float:
-    try:
-        return len(space)
-    except OverflowError:  # more than sys.maxsize architectures
-        return math.inf
 
 
 def _enumerate(space: SearchSpace, size: float) -> list[Architecture]:

@@ -42,7 +42,7 @@ import numpy as np
 from naslab.encodings import ENCODINGS, get_encoding
 from naslab.errors import ConfigError
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture
+from naslab.spaces.base import Architecture, space_size
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Choice, Integer, Real
 from naslab.strategies.latent_actions import LatentActionTree
@@ -110,10 +110,7 @@ class LaNAS(Strategy):
             self._room = np.zeros(0)  # unqueried architectures under every node
         else:
             self._proposed: set[Architecture] = set()
-            try:
-                self._size: float = len(self.space)
-            except OverflowError:
-                self._size = math.inf
+            self._size = space_size(self.space)
 
     # --- ask ----------------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Architecture]:

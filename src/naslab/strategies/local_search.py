@@ -22,7 +22,6 @@ current neighbourhood before it decides where to go.
 
 from __future__ import annotations
 
-import math
 from abc import abstractmethod
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -30,7 +29,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture
+from naslab.spaces.base import Architecture, space_size
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Integer
 
@@ -158,10 +157,7 @@ class RestartingLocalSearch(Strategy):
         self.queried: set[Architecture] = set()
         self.runs = 0
         self.run: LocalSearchRun | None = None
-        try:
-            self._size: float = len(self.space)
-        except OverflowError:  # more than sys.maxsize architectures (e.g. DARTS cell pairs)
-            self._size = math.inf
+        self._size = space_size(self.space)
 
     @abstractmethod
     def _next_run(self) -> LocalSearchRun:

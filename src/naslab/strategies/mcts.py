@@ -37,7 +37,7 @@ import numpy as np
 from naslab.encodings import OpDistEncoding
 from naslab.errors import ConfigError
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture
+from naslab.spaces.base import Architecture, space_size
 from naslab.strategies import uct
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Real
@@ -127,10 +127,7 @@ class FixedActionMCTS(Strategy):
 
     def _enumerate(self) -> list[Architecture]:
         name = self.registered_name()
-        try:
-            size: float = len(self.space)
-        except OverflowError:  # more than sys.maxsize architectures
-            size = math.inf
+        size = space_size(self.space)
         if size > MAX_ARCHITECTURES:
             raise ConfigError(
                 f"strategy {name!r} builds its action tree from every architecture, but space "

@@ -28,7 +28,7 @@ import numpy as np
 
 from naslab.acquisition import Acquisition, AcquisitionContext, select_batch
 from naslab.observation import Observation
-from naslab.spaces.base import Architecture, SearchSpace
+from naslab.spaces.base import Architecture, SearchSpace, space_size
 from naslab.spaces.restricted import RestrictedSpace
 from naslab.strategies.base import Strategy
 from naslab.strategies.hyperparameters import Flag, Integer
@@ -211,7 +211,7 @@ class ModelBasedStrategy(Strategy):
 
 def enumerable(space: SearchSpace, limit: int) -> list[Architecture] | None:
     """Every architecture of ``space`` if it has at most ``limit`` and can list them, else None."""
-    if len(space) > limit:
+    if space_size(space) > limit:
         return None
     if isinstance(space, RestrictedSpace):
         return list(space.members)

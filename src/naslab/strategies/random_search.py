@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from naslab.spaces.base import Architecture
+from naslab.spaces.base import Architecture, space_size
 from naslab.strategies.base import STRATEGIES, Strategy
 from naslab.strategies.hyperparameters import Flag
 
@@ -25,10 +23,7 @@ class RandomSearch(Strategy):
 
     def _setup(self) -> None:
         self._asked: set[Architecture] = set()
-        try:
-            self._size: float = len(self.space)
-        except OverflowError:  # more than sys.maxsize architectures
-            self._size = math.inf
+        self._size = space_size(self.space)
 
     def ask(self, n: int = 1) -> list[Architecture]:
         if self.replacement:
