@@ -108,9 +108,10 @@ class SearchSpace(Protocol):
 
 
 def space_size(space: SearchSpace) -> float:
-    """How many architectures ``space`` has; ``math.inf`` beyond ``sys.maxsize``, which
-    ``len()`` cannot return (e.g. the 5-node DARTS cells of ``darts-open``)."""
+    """How many architectures ``space`` has, also beyond ``sys.maxsize``, which ``len()``
+    cannot return (the 5-node DARTS cells of ``darts-open``): the space's exact ``size``
+    where it has one, else ``math.inf``."""
     try:
         return len(space)
     except OverflowError:
-        return math.inf
+        return getattr(space, "size", math.inf)

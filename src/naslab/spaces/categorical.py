@@ -106,6 +106,11 @@ class CategoricalSpace:
     def __len__(self) -> int:
         return self._size
 
+    @property
+    def size(self) -> int:
+        """The number of architectures, exact even where ``len()`` overflows."""
+        return self._size
+
     def __repr__(self) -> str:
         sizes = " x ".join(map(str, self._k)) if not self._shared else (
             f"{len(self.positions)} x {self._k[0]}"
