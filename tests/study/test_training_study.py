@@ -249,3 +249,13 @@ def test_every_query_of_the_last_batch_is_journaled(tmp_path: Path) -> None:
     assert df.groupby(["strategy", "seed"]).size().tolist() == [8] * 4
     assert df.groupby(["strategy", "seed"])["batch"].apply(list).map(
         lambda b: b == [0] * 4 + [1] * 4).all()
+
+
+def test_the_report_counts_failed_evaluations(tmp_path: Path) -> None:
+    from naslab.study.reporting import report_run
+
+    config = dataclasses.replace(TRAINING, strategies=("rs",), seeds=1,
+                                 training={"epochs": 1, "limit": 200, "lr": 1e6})
+    report = report_run(run_study(config, tmp_path / "run", progress=False))
+    assert "3 evaluations of 3 failed and count as no result" in report.text
+    assert "commonest reason: diverged (3x)" in report.text

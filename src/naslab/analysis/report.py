@@ -140,9 +140,11 @@ def _content(
                     "spent of the budget)", _progress_cells(run, evals))
     colors = strategy_colors(run.strategies)
     figures: dict[str, list[tuple[str, bytes]]] = {}
-    if len(done):
-        named = {**plot_trajectories(done, benchmarks, metric, colors),
-                 **plot_final_values(done, benchmarks, metric, colors)}
+    valued = done.groupby("dataset")["value"].transform(lambda v: v.notna().any())
+    plotted = done[valued.astype(bool)]  # a dataset whose every evaluation failed has no curve
+    if len(plotted):
+        named = {**plot_trajectories(plotted, benchmarks, metric, colors),
+                 **plot_final_values(plotted, benchmarks, metric, colors)}
         for name, figure in named.items():
             dataset = name.rsplit("_", 1)[0]
             figures.setdefault(dataset, []).append((name, _png(figure)))
@@ -152,7 +154,7 @@ def _content(
         progress=progress,
         tables=[*_tables(summary, run, metric, baseline, bool(truth)),
                 *_returned_encodings(done, truth, run)] if len(summary) else [],
-        notes=_notes(summary, run, truth, metric),
+        notes=_notes(summary, run, truth, metric) + _failures(evals),
         matrices=_matrices(done, truth, metric) if len(done) else {},
         figures=figures,
     )
@@ -379,9 +381,9 @@ def _notes(summary: pd.DataFrame, run: RunInfo, truth: Mapping[str, GroundTruth]
     missing = [d for d in run.datasets if d not in truth]
     if missing:
         notes.append(
-            f"No benchmark table for {', '.join(missing)}: the objective (e.g. a Python "
-            "function) reports observed values only, so there is no true value, regret, test "
-            "value or optimum; the incumbent is the architecture with the "
+            f"No benchmark table for {', '.join(missing)}: the objective (a Python function "
+            "or real training) reports observed values only, so there is no true value, "
+            "regret, test value or optimum; the incumbent is the architecture with the "
             f"{metric.best_word} mean observed value."
         )
     if not len(summary):
@@ -389,6 +391,18 @@ def _notes(summary: pd.DataFrame, run: RunInfo, truth: Mapping[str, GroundTruth]
     else:
         notes += [f"Note: {n}" for n in pd.unique(summary["note"]) if n]
     return notes
+
+
+def _failures(evals: pd.DataFrame) -> list[str]:
+    """How many evaluations failed (training diverged, a worker died), and the commonest why."""
+    failed = evals["value"].isna()
+    if not failed.any():
+        return []
+    reasons = evals.loc[failed, "failure"] if "failure" in evals else pd.Series(dtype=object)
+    common = reasons.dropna().str.extract(r"^([A-Za-z ,']+)")[0].str.strip().value_counts()
+    why = f"; commonest reason: {common.index[0]} ({common.iloc[0]}x)" if len(common) else ""
+    return [f"{plural(int(failed.sum()), 'evaluation')} of {len(evals):,} failed and count as "
+            f"no result (the failure column says why){why}."]
 
 
 # --- rendering -------------------------------------------------------------------------
