@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 from typing import Any
@@ -73,6 +74,10 @@ class ProcessExecutor(ExecutorBase):
         self.workers = workers
         self._threads = max(1, (os.cpu_count() or 1) // workers)
         self._context = mp.get_context("spawn")
+        # The first spawned process starts multiprocessing's resource tracker, which
+        # unblocks SIGINT in the starting thread on its way out: start it now, so that
+        # _sigint_deferred's block still holds when the workers are spawned.
+        resource_tracker.ensure_running()
         self._lock = threading.Lock()
         self._queue: deque[_Job] = deque()
         self._idle: list[_Worker] = []
