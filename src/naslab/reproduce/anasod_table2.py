@@ -29,6 +29,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -37,14 +38,13 @@ from naslab.analysis.plots import AXES, strategy_colors, trajectory_figure
 from naslab.analysis.progress import RunInfo
 from naslab.analysis.report import format_value, png_writer
 from naslab.analysis.trajectories import GroundTruth, add_trajectories
-from naslab.errors import os_errors_as
 from naslab.observation import table_metric
 from naslab.reproduce.base import (
     REPRODUCTIONS,
     Options,
     Result,
+    StudiesReproduction,
     Study,
-    run_studies,
     study_config,
 )
 from naslab.study.config import StudyConfig
@@ -129,12 +129,14 @@ FIGURE3: tuple[Panel, ...] = (
     "x 10 seeds at 300 / 150 queries",
 )
 @dataclass(frozen=True)
-class AnasodTable2:
+class AnasodTable2(StudiesReproduction):
     """The reproduction; the defaults are the paper's protocol (tests shrink ``budgets``).
 
     ``budgets`` maps a study's folder to its query budget where it differs from
     :data:`STUDIES`'s.
     """
+
+    name: ClassVar[str] = NAME
 
     studies: tuple[Study, ...] = STUDIES
     budgets: Mapping[str, int] = field(default_factory=dict)
@@ -153,26 +155,20 @@ class AnasodTable2:
             for study in self.studies
         }
 
-    def run(self, out: Path, options: Options) -> Result:
-        out = Path(out).resolve()
-        configs = self.configs(options)  # every setting checked before anything runs
-        run_studies(NAME, configs, out, options)
-        with os_errors_as(f"cannot write the report of {out}"):
-            return self.report(out)
-
-    def report(self, out: Path) -> Result:
-        """Report each study in its folder, then write ``table2.md`` and Figure 3 into ``out``."""
-        summaries, configs, files = [], {}, []
-        for study in self.studies:
-            run_dir = out / study.folder
+    def report(self, out: Path, configs: Mapping[str, StudyConfig]) -> Result:
+        """Report each study in its folder, then write ``table2.md`` and Figure 3 into ``out``
+        (from each study's journaled config)."""
+        summaries, journaled, files = [], {}, []
+        for folder in configs:
+            run_dir = out / folder
             report = report_run(run_dir)
-            configs[study.folder] = reopen(run_dir)
-            summaries.append(report.summary.assign(study=study.folder))
+            journaled[folder] = reopen(run_dir)
+            summaries.append(report.summary.assign(study=folder))
         summary = pd.concat(summaries, ignore_index=True)
-        datasets = next(iter(configs.values())).datasets
-        plots = self._figure3(out, configs)
+        datasets = next(iter(journaled.values())).datasets
+        plots = self._figure3(out, journaled)
         files += plots
-        text = _markdown(summary, configs, datasets, [p.relative_to(out) for p in plots])
+        text = _markdown(summary, journaled, datasets, [p.relative_to(out) for p in plots])
         files.append(write_atomic(out / TABLE_FILE, lambda p: p.write_text(text)))
         return Result(text, files)
 

@@ -7,7 +7,9 @@ deletes anything: re-running it on the same folder resumes the unfinished
 studies (see :func:`run_or_resume`) and then reports again.
 
 A new reproduction is a class with ``run(out, options)`` plus one
-``@REPRODUCTIONS.register(...)`` line; its constructor's defaults are the
+``@REPRODUCTIONS.register(...)`` line (one made of studies subclasses
+:class:`StudiesReproduction`: it plans them and reports on them, the base runs
+them); its constructor's defaults are the
 paper's protocol, so tests may build a smaller one (shorter budgets) directly
 while the command always runs the paper's.
 """
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
-from naslab.errors import ConfigError, StudyInterrupted
+from naslab.errors import ConfigError, StudyInterrupted, os_errors_as
 from naslab.registry import Registry
 from naslab.study.config import StudyConfig
 from naslab.study.journal import JOURNAL_FILE, Journal
@@ -65,6 +68,29 @@ class Reproduction(Protocol):
     """Runs (or resumes) a published experiment into ``out`` and reports it against the paper."""
 
     def run(self, out: Path, options: Options) -> Result: ...
+
+
+class StudiesReproduction(ABC):
+    """A reproduction made of studies: ``configs`` plans them, ``run`` runs or resumes them
+    all (every setting checked before anything runs), then ``report`` compares them with
+    the paper. ``name`` is its registered name, which the resume command repeats."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def configs(self, options: Options) -> dict[str, StudyConfig]:
+        """Every study's config by folder (a subfolder of the output folder)."""
+
+    @abstractmethod
+    def report(self, out: Path, configs: Mapping[str, StudyConfig]) -> Result:
+        """Write the comparison with the paper into ``out`` from the studies of ``configs``."""
+
+    def run(self, out: Path, options: Options) -> Result:
+        out = Path(out).resolve()
+        configs = self.configs(options)
+        run_studies(self.name, configs, out, options)
+        with os_errors_as(f"cannot write the report of {out}"):
+            return self.report(out, configs)
 
 
 REPRODUCTIONS: Registry[type[Reproduction]] = Registry("reproduction")

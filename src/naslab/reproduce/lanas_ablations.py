@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -47,8 +48,8 @@ from naslab.analysis.search_dynamics import (
     summarise_dynamics,
     trial_dynamics,
 )
-from naslab.errors import ConfigError, os_errors_as
-from naslab.reproduce.base import REPRODUCTIONS, Options, Result, run_studies
+from naslab.errors import ConfigError
+from naslab.reproduce.base import REPRODUCTIONS, Options, Result, StudiesReproduction
 from naslab.reproduce.lanas_samples import NB201_ARCHS, finished_evaluations
 from naslab.strategies.lanas import LaNAS
 from naslab.study.config import StudyConfig
@@ -133,9 +134,10 @@ class Observation:
     "section 4.1 / Figure 4 search dynamics, on NB201 cifar10",
 )
 @dataclass(frozen=True)
-class LanasAblations:
+class LanasAblations(StudiesReproduction):
     """The reproduction; tests pass a smaller ``grid``, ``seeds`` and budgets."""
 
+    name: ClassVar[str] = NAME
     grid: Grid = GRID
     seeds: int = SEEDS
     budget: int = BUDGET
@@ -165,13 +167,6 @@ class LanasAblations:
             max_queries=budget, noise="mean", stop_at_optimum=stop,
             strategy_params={"lanas": setting.params()}, workers=options.workers,
         ).validated()
-
-    def run(self, out: Path, options: Options) -> Result:
-        out = Path(out).resolve()
-        configs = self.configs(options)  # every setting checked before anything runs
-        run_studies(NAME, configs, out, options)
-        with os_errors_as(f"cannot write the report of {out}"):
-            return self.report(out, configs)
 
     def report(self, out: Path, configs: Mapping[str, StudyConfig]) -> Result:
         """Write ``ablations.md`` and its five figures into ``out`` from the finished studies."""

@@ -29,6 +29,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,13 +47,12 @@ from naslab.analysis.samples_to_optimum import (
     summarise_samples,
 )
 from naslab.analysis.trajectories import TRIAL, GroundTruth
-from naslab.errors import os_errors_as
 from naslab.reproduce.base import (
     REPRODUCTIONS,
     Options,
     Result,
+    StudiesReproduction,
     Study,
-    run_studies,
     study_config,
 )
 from naslab.study.config import StudyConfig
@@ -119,12 +119,14 @@ CLAIMS: tuple[Claim, ...] = (
     "8 methods x 3 datasets x 100 seeds",
 )
 @dataclass(frozen=True)
-class LanasSamplesToOptimum:
+class LanasSamplesToOptimum(StudiesReproduction):
     """The reproduction; the defaults are the paper's protocol (tests pass smaller ``studies``).
 
     ``focus`` is the strategy whose speed-up over every other is reported and
     ``baseline`` the one the goal compares it with.
     """
+
+    name: ClassVar[str] = NAME
 
     studies: tuple[Study, ...] = STUDIES
     seeds: int = SEEDS
@@ -144,16 +146,10 @@ class LanasSamplesToOptimum:
             for study in self.studies
         }
 
-    def run(self, out: Path, options: Options) -> Result:
-        out = Path(out).resolve()
-        configs = self.configs(options)  # every setting checked before anything runs
-        run_studies(NAME, configs, out, options)
-        with os_errors_as(f"cannot write the report of {out}"):
-            return self.report(out)
-
-    def report(self, out: Path) -> Result:
-        """Write ``samples_to_optimum.md`` and its two figures into ``out`` from the studies."""
-        configs = {study.folder: reopen(out / study.folder) for study in self.studies}
+    def report(self, out: Path, configs: Mapping[str, StudyConfig]) -> Result:
+        """Write ``samples_to_optimum.md`` and its two figures into ``out`` from the studies
+        (their journaled configs)."""
+        configs = {folder: reopen(out / folder) for folder in configs}
         evals, benchmarks = finished_evaluations(out, configs)
         per_trial = samples_to_optimum(evals, benchmarks)
         summary = summarise_samples(per_trial, self.baseline)
