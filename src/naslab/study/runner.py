@@ -256,9 +256,9 @@ def _run_pending(
     with live_journal(run_dir) as journal:
         statuses = journal.statuses()
         per_trial = objective is None and config.benchmark != TRAINING_BENCHMARK
+        objectives = {d: objective or _training_objective(config, d) for d in config.datasets}
         tasks = [
-            TrialTask(str(run_dir), config, *trial,
-                      objective=objective or _training_objective(config, trial[1]),
+            TrialTask(str(run_dir), config, *trial, objective=objectives[trial[1]],
                       journaled=tuple(journal.evaluations(*trial)) if per_trial else ())
             for trial in config.trials
             if statuses[trial] != "done"
