@@ -89,18 +89,21 @@ def test_a_journal_that_does_not_replay_is_refused(tmp_path: Path, finished: Pat
 _RUN = """
 import sys, time
 from pathlib import Path
-from naslab.benchmarks import TableObjective
 from naslab.study import StudyConfig, run_study
 from naslab.study.journal import Journal
 {patch}
 run_study(StudyConfig.from_dict({config!r}), Path(sys.argv[1]), progress=False)
 """
-# slows each evaluation down so the test can kill the study while it runs: the 180 evaluations
-# left after the kill point take over 1.8 s on 2 workers, far longer than the test's polling lag
+# slows the study down so the test can kill it while it runs: the driver pauses after each
+# trial it journals (workers run unpatched code, and a table trial takes milliseconds), so the
+# 6 trials left after the kill point take over 1.8 s, far longer than the test's polling lag
 # even on a loaded machine
 _SLOW = """
-evaluate = TableObjective.evaluate
-TableObjective.evaluate = lambda self, arch, rng: (time.sleep(0.02), evaluate(self, arch, rng))[1]
+append_trial = Journal.append_trial
+def append_then_pause(self, *args):
+    append_trial(self, *args)
+    time.sleep(0.3)
+Journal.append_trial = append_then_pause
 """
 # kills the process right after the journal commits its {n}-th trial (tables run whole trials)
 _SELF_KILL = """
